@@ -1,0 +1,113 @@
+package identity
+
+// Action is something an actor may try to do. Every action is declared here,
+// with its kind and the roles that may perform it, so that Decide can answer
+// for it and the tests can enumerate it.
+type Action string
+
+// ActionKind groups actions by the gates that apply to them.
+type ActionKind int
+
+const (
+	// KindAdministration covers the organisation tree, accounts and keys.
+	KindAdministration ActionKind = iota + 1
+	// KindSelf covers what any signed-in account may do to itself.
+	KindSelf
+	// KindEnforcement covers every act of administrative enforcement
+	// (执法行为). Auxiliary staff are refused all of them (DESIGN §1, FACTS §5.2).
+	KindEnforcement
+)
+
+// Administration actions.
+const (
+	ActUnitView            Action = "unit.view"
+	ActUnitCreate          Action = "unit.create"
+	ActUnitUpdate          Action = "unit.update"
+	ActAccountView         Action = "account.view"
+	ActAccountCreate       Action = "account.create"
+	ActAccountUpdate       Action = "account.update"
+	ActAccountDisable      Action = "account.disable"
+	ActAccountResetPass    Action = "account.reset_password"
+	ActAccountAssignRoles  Action = "account.assign_roles"
+	ActAccountUnlock       Action = "account.unlock"
+	ActAccountRevokeAccess Action = "account.revoke_access"
+	ActOpen311KeyManage    Action = "open311_key.manage"
+)
+
+// Self-service actions.
+const (
+	ActSelfView     Action = "self.view"
+	ActSelfTokens   Action = "self.tokens"
+	ActSelfPassword Action = "self.password"
+)
+
+// Enforcement actions (执法行为). The penalty and compulsory-measure
+// capabilities call Decide with these; the personnel gates (certificate,
+// two-officer rule) are added to Decide's checks as those capabilities land.
+const (
+	ActPenaltyFile        Action = "penalty.file"         // 立案
+	ActPenaltyInvestigate Action = "penalty.investigate"  // 调查取证
+	ActPenaltySummary     Action = "penalty.summary"      // 当场处罚 (简易程序)
+	ActPenaltyDecide      Action = "penalty.decide"       // 作出处罚决定
+	ActPenaltySign        Action = "penalty.sign"         // 签署执法文书
+	ActCompulsorySeize    Action = "compulsory.seize"     // 查封、扣押
+	ActCompulsoryApprove  Action = "compulsory.approve"   // 批准强制措施
+	ActLegalReview        Action = "penalty.legal_review" // 法制审核
+)
+
+type actionRule struct {
+	kind  ActionKind
+	roles []Role // roles that grant the action; empty for KindSelf
+}
+
+// Actions lists every declared action.
+func Actions() []Action {
+	return []Action{
+		ActUnitView, ActUnitCreate, ActUnitUpdate,
+		ActAccountView, ActAccountCreate, ActAccountUpdate, ActAccountDisable,
+		ActAccountResetPass, ActAccountAssignRoles, ActAccountUnlock, ActAccountRevokeAccess,
+		ActOpen311KeyManage,
+		ActSelfView, ActSelfTokens, ActSelfPassword,
+		ActPenaltyFile, ActPenaltyInvestigate, ActPenaltySummary, ActPenaltyDecide,
+		ActPenaltySign, ActCompulsorySeize, ActCompulsoryApprove, ActLegalReview,
+	}
+}
+
+// ruleOf is the role × action table. It is a switch rather than a map so that
+// it cannot be changed at run time.
+func ruleOf(a Action) (actionRule, bool) {
+	admin := []Role{RoleAdmin}
+	switch a {
+	case ActUnitView:
+		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor, RoleSquadLeader}}, true
+	case ActAccountView:
+		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor, RoleSquadLeader}}, true
+	case ActUnitCreate, ActUnitUpdate, ActAccountCreate, ActAccountUpdate, ActAccountDisable,
+		ActAccountResetPass, ActAccountAssignRoles, ActAccountUnlock, ActAccountRevokeAccess,
+		ActOpen311KeyManage:
+		return actionRule{KindAdministration, admin}, true
+	case ActSelfView, ActSelfTokens, ActSelfPassword:
+		return actionRule{KindSelf, nil}, true
+	case ActPenaltyFile, ActPenaltySign:
+		return actionRule{KindEnforcement, []Role{RoleOfficer, RoleSquadLeader}}, true
+	case ActPenaltyInvestigate, ActPenaltySummary, ActCompulsorySeize:
+		return actionRule{KindEnforcement, []Role{RoleOfficer}}, true
+	case ActPenaltyDecide, ActCompulsoryApprove:
+		return actionRule{KindEnforcement, []Role{RoleSquadLeader}}, true
+	case ActLegalReview:
+		return actionRule{KindEnforcement, []Role{RoleLegalReviewer}}, true
+	}
+	return actionRule{}, false
+}
+
+// Kind returns the action's kind; zero for an undeclared action.
+func (a Action) Kind() ActionKind {
+	r, _ := ruleOf(a)
+	return r.kind
+}
+
+// GrantedBy lists the roles that may perform a.
+func (a Action) GrantedBy() []Role {
+	r, _ := ruleOf(a)
+	return append([]Role(nil), r.roles...)
+}

@@ -1,0 +1,280 @@
+package identity
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/ids"
+)
+
+// Token prefixes make leaked secrets recognisable to scanners and people.
+const (
+	sessionPrefix = "cgs_"
+	apiPrefix     = "cgt_"
+	open311Prefix = "cgk_"
+)
+
+// touchEvery limits last-seen writes to one per minute per session or token.
+const touchEvery = time.Minute
+
+// Login checks a username and password and opens a session. Failures are
+// counted per account: after SlowAfter failures each attempt must wait an
+// increasing delay (refused with rate_limited, password not checked), and
+// after LockAfter failures the account is locked until an administrator
+// unlocks it. Unknown usernames and wrong passwords get the same answer.
+func (s *Service) Login(ctx context.Context, username, password string) (token string, a *Account, err error) {
+	username = NormaliseUsername(username)
+	if username == "" || password == "" || len(password) > MaxPasswordLen || len(username) > 64 {
+		return "", nil, apperr.New(apperr.Unauthenticated, "login.failed")
+	}
+	a, err = s.store.AccountByUsername(ctx, username)
+	if apperr.Is(err, apperr.NotFound) {
+		_, _ = s.verify(ctx, s.dummyHash, password)
+		return "", nil, apperr.New(apperr.Unauthenticated, "login.failed")
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	now := s.now()
+	if a.Locked() {
+		return "", nil, apperr.New(apperr.AccountLocked, "login.locked")
+	}
+	if now.Before(a.RetryAt) {
+		wait := int(a.RetryAt.Sub(now).Seconds() + 0.999)
+		return "", nil, apperr.New(apperr.RateLimited, "login.wait").With(map[string]any{"Seconds": wait})
+	}
+	ok, err := s.verify(ctx, a.PasswordHash, password)
+	if err != nil {
+		return "", nil, err
+	}
+	if !ok {
+		if err := s.recordFailure(ctx, a.ID); err != nil {
+			return "", nil, err
+		}
+		return "", nil, apperr.New(apperr.Unauthenticated, "login.failed")
+	}
+	if a.Disabled {
+		return "", nil, apperr.New(apperr.Forbidden, "login.disabled")
+	}
+	token, hash := newSecret(sessionPrefix)
+	err = s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
+		fresh, err := tx.AccountByID(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if fresh.FailedLogins != 0 {
+			clearFailures(fresh)
+			fresh.UpdatedAt = now
+			if err := tx.UpdateAccount(ctx, fresh); err != nil {
+				return err
+			}
+		}
+		a = fresh
+		return tx.CreateSession(ctx, &Session{TokenHash: hash, AccountID: a.ID, CreatedAt: now,
+			ExpiresAt: now.Add(s.opt.SessionTTL), LastSeenAt: now})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return token, a, nil
+}
+
+func (s *Service) recordFailure(ctx context.Context, id string) error {
+	return s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
+		a, err := tx.AccountByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		a.FailedLogins++
+		if a.FailedLogins >= s.opt.LockAfter {
+			a.LockedAt = now
+		} else if a.FailedLogins >= s.opt.SlowAfter {
+			a.RetryAt = now.Add(retryDelay(a.FailedLogins-s.opt.SlowAfter, s.opt.MaxDelay))
+		}
+		a.UpdatedAt = now
+		return tx.UpdateAccount(ctx, a)
+	})
+}
+
+// retryDelay doubles from one second per extra failure, up to max.
+func retryDelay(extra int, max time.Duration) time.Duration {
+	if extra > 20 {
+		return max
+	}
+	d := time.Second << extra
+	if d > max {
+		return max
+	}
+	return d
+}
+
+// Logout ends the session with this token. Ending an unknown session is not
+// an error.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if !strings.HasPrefix(token, sessionPrefix) {
+		return nil
+	}
+	return s.store.DeleteSession(ctx, HashSecret(token))
+}
+
+// ActorFromSession resolves a session cookie to its actor.
+func (s *Service) ActorFromSession(ctx context.Context, token string) (*Actor, *Account, error) {
+	if !strings.HasPrefix(token, sessionPrefix) || len(token) > 128 {
+		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.session_invalid")
+	}
+	hash := HashSecret(token)
+	sess, err := s.store.SessionByHash(ctx, hash)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.session_invalid")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.now()
+	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.opt.SessionIdle {
+		if err := s.store.DeleteSession(ctx, hash); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.session_expired")
+	}
+	a, err := s.activeAccount(ctx, sess.AccountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if now.Sub(sess.LastSeenAt) > touchEvery {
+		if err := s.store.TouchSession(ctx, hash, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	return a.Actor(), a, nil
+}
+
+// ActorFromAPIToken resolves a bearer token to its actor.
+func (s *Service) ActorFromAPIToken(ctx context.Context, token string) (*Actor, error) {
+	if !strings.HasPrefix(token, apiPrefix) || len(token) > 128 {
+		return nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")
+	}
+	t, err := s.store.APITokenByHash(ctx, HashSecret(token))
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
+		return nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")
+	}
+	a, err := s.activeAccount(ctx, t.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if now.Sub(t.LastUsedAt) > touchEvery {
+		if err := s.store.TouchAPIToken(ctx, t.ID, now); err != nil {
+			return nil, err
+		}
+	}
+	return a.Actor(), nil
+}
+
+func (s *Service) activeAccount(ctx context.Context, id string) (*Account, error) {
+	a, err := s.store.AccountByID(ctx, id)
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, apperr.New(apperr.Unauthenticated, "auth.session_invalid")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.Disabled {
+		return nil, apperr.New(apperr.Unauthenticated, "login.disabled")
+	}
+	return a, nil
+}
+
+// CreateAPIToken issues a bearer token for the actor's own account. The
+// secret is returned once and never stored.
+func (s *Service) CreateAPIToken(ctx context.Context, actor *Actor, name string, ttl time.Duration) (string, *APIToken, error) {
+	if err := Decide(actor, ActSelfTokens, Owned(actorID(actor))).Err(); err != nil {
+		return "", nil, err
+	}
+	name = strings.TrimSpace(name)
+	if k := checkText(name, 1, 64); k != "" {
+		return "", nil, apperr.InvalidFields(apperr.Field("name", k))
+	}
+	if ttl < 0 || ttl > 366*24*time.Hour {
+		return "", nil, apperr.InvalidFields(apperr.Field("ttl_days", "token.ttl_range"))
+	}
+	secret, hash := newSecret(apiPrefix)
+	now := s.now()
+	t := &APIToken{ID: ids.New(), AccountID: actor.AccountID, Name: name, TokenHash: hash, CreatedAt: now}
+	if ttl > 0 {
+		t.ExpiresAt = now.Add(ttl)
+	}
+	if err := s.store.CreateAPIToken(ctx, t); err != nil {
+		return "", nil, err
+	}
+	return secret, t, nil
+}
+
+// APITokens lists the actor's own tokens.
+func (s *Service) APITokens(ctx context.Context, actor *Actor) ([]APIToken, error) {
+	if err := Decide(actor, ActSelfTokens, Owned(actorID(actor))).Err(); err != nil {
+		return nil, err
+	}
+	return s.store.ListAPITokens(ctx, actor.AccountID)
+}
+
+// RevokeAPIToken revokes one of the actor's own tokens.
+func (s *Service) RevokeAPIToken(ctx context.Context, actor *Actor, id string) error {
+	if !ids.Valid(id) {
+		return apperr.New(apperr.NotFound, "token.not_found")
+	}
+	return s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
+		tokens, err := tx.ListAPITokens(ctx, actorID(actor))
+		if err != nil {
+			return err
+		}
+		for _, t := range tokens {
+			if t.ID == id {
+				if err := Decide(actor, ActSelfTokens, Owned(t.AccountID)).Err(); err != nil {
+					return err
+				}
+				return tx.RevokeAPIToken(ctx, id, s.now())
+			}
+		}
+		return apperr.New(apperr.NotFound, "token.not_found")
+	})
+}
+
+// CreateOpen311Key issues an Open311 api_key for a civic app. Only its hash
+// is stored; the key is returned once.
+func (s *Service) CreateOpen311Key(ctx context.Context, actor *Actor, name string) (string, *Open311Key, error) {
+	if _, d := gate(actor, ActOpen311KeyManage); !d.Allowed {
+		return "", nil, d.Err()
+	}
+	name = strings.TrimSpace(name)
+	if k := checkText(name, 1, 64); k != "" {
+		return "", nil, apperr.InvalidFields(apperr.Field("name", k))
+	}
+	secret, hash := newSecret(open311Prefix)
+	k := &Open311Key{ID: ids.New(), Name: name, KeyHash: hash, CreatedAt: s.now()}
+	if err := s.store.CreateOpen311Key(ctx, k); err != nil {
+		return "", nil, err
+	}
+	return secret, k, nil
+}
+
+// VerifyOpen311Key returns the key record for a presented api_key.
+func (s *Service) VerifyOpen311Key(ctx context.Context, key string) (*Open311Key, error) {
+	if !strings.HasPrefix(key, open311Prefix) || len(key) > 128 {
+		return nil, apperr.New(apperr.Forbidden, "open311.key_invalid")
+	}
+	k, err := s.store.Open311KeyByHash(ctx, HashSecret(key))
+	if apperr.Is(err, apperr.NotFound) || (err == nil && !k.RevokedAt.IsZero()) {
+		return nil, apperr.New(apperr.Forbidden, "open311.key_invalid")
+	}
+	return k, err
+}

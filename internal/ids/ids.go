@@ -1,0 +1,21 @@
+// Package ids makes the time-ordered identifiers every record uses (UUIDv7,
+// RFC 9562): sortable by creation time, unique across nodes without a
+// coordinator.
+package ids
+
+import "github.com/google/uuid"
+
+// New returns a new UUIDv7 in canonical text form.
+func New() string {
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+// Valid reports whether s is a canonical UUID, so that malformed IDs from a
+// request are refused before they reach a query.
+func Valid(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(s)
+	return err == nil
+}
