@@ -229,11 +229,16 @@ func (s *Service) APITokens(ctx context.Context, actor *Actor) ([]APIToken, erro
 
 // RevokeAPIToken revokes one of the actor's own tokens.
 func (s *Service) RevokeAPIToken(ctx context.Context, actor *Actor, id string) error {
+	// Refuse a missing, disabled or system actor before its ID reaches a
+	// query: "system" is not a UUID, which PostgreSQL rejects.
+	if err := Decide(actor, ActSelfTokens, Owned(actorID(actor))).Err(); err != nil {
+		return err
+	}
 	if !ids.Valid(id) {
 		return apperr.New(apperr.NotFound, "token.not_found")
 	}
 	return s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
-		tokens, err := tx.ListAPITokens(ctx, actorID(actor))
+		tokens, err := tx.ListAPITokens(ctx, actor.AccountID)
 		if err != nil {
 			return err
 		}

@@ -61,6 +61,10 @@ func VerifyPassword(hash, password string) (bool, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
 		return false, errBadHash
 	}
+	// argon2 panics on zero passes or lanes.
+	if p.Time < 1 || p.Threads < 1 {
+		return false, errBadHash
+	}
 	b64 := base64.RawStdEncoding
 	salt, err := b64.DecodeString(parts[4])
 	if err != nil {

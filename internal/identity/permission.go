@@ -146,7 +146,7 @@ func gate(actor *Actor, action Action) (actionRule, Decision) {
 			return rule, Decision{Allowed: true}
 		}
 	}
-	return rule, refuse("perm.role_required", map[string]any{"Roles": rule.roles})
+	return rule, refuse("perm.role_required", map[string]any{"Roles": RoleList(rule.roles)})
 }
 
 func grants(rule actionRule, r Role) bool {

@@ -41,6 +41,18 @@ func (r Role) Valid() bool {
 // LabelKey is the translation key of the role's name.
 func (r Role) LabelKey() string { return "role." + string(r) }
 
+// RoleList is a list of roles that renders as translated names in messages.
+type RoleList []Role
+
+// LabelKeys returns the translation keys of the roles.
+func (l RoleList) LabelKeys() []string {
+	out := make([]string, len(l))
+	for i, r := range l {
+		out[i] = r.LabelKey()
+	}
+	return out
+}
+
 // UnitKind is the kind of an organisation unit.
 type UnitKind string
 

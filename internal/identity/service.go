@@ -187,12 +187,21 @@ func (s *Service) CreateUnit(ctx context.Context, actor *Actor, in UnitInput) (*
 			u.Path = parent.Path + u.ID + "/"
 		}
 		u.CreatedAt, u.UpdatedAt = s.now(), s.now()
-		return tx.CreateUnit(ctx, u)
+		return codeTaken(tx.CreateUnit(ctx, u))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return u, nil
+}
+
+// codeTaken reports the Store's unique violation on a unit as a taken code:
+// the code is the only unique column a person enters.
+func codeTaken(err error) error {
+	if apperr.Is(err, apperr.Conflict) {
+		return apperr.InvalidFields(apperr.Field("code", "unit.code_taken"))
+	}
+	return err
 }
 
 // UnitPatch is an edit of a unit; nil fields stay as they are. Kind and
@@ -238,7 +247,7 @@ func (s *Service) UpdateUnit(ctx context.Context, actor *Actor, id string, p Uni
 		}
 		u.UpdatedAt = s.now()
 		if err := tx.UpdateUnit(ctx, u); err != nil {
-			return err
+			return codeTaken(err)
 		}
 		out = u
 		return nil
@@ -269,6 +278,9 @@ func (s *Service) Units(ctx context.Context, actor *Actor, f UnitFilter) ([]Unit
 	}
 	if f.Kind != "" && !f.Kind.Valid() {
 		return nil, apperr.InvalidFields(apperr.Field("kind", "unit.kind_unknown"))
+	}
+	if f.ParentID != "" && !ids.Valid(f.ParentID) {
+		return nil, apperr.InvalidFields(apperr.Field("parent_id", "field.bad_id"))
 	}
 	if k := checkText(f.Query, 0, 64); k != "" {
 		return nil, apperr.InvalidFields(apperr.Field("q", k))
@@ -702,4 +714,29 @@ func newSecret(prefix string) (token, hash string) {
 func HashSecret(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// UnitByCode returns the unit with a code, if the actor may see it.
+func (s *Service) UnitByCode(ctx context.Context, actor *Actor, code string) (*Unit, error) {
+	u, err := s.store.UnitByCode(ctx, strings.TrimSpace(code))
+	if err != nil {
+		return nil, err
+	}
+	if err := Decide(actor, ActUnitView, InUnit(u.Path)).Err(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// AccountByUsername returns the account with a username, if the actor may
+// see it.
+func (s *Service) AccountByUsername(ctx context.Context, actor *Actor, username string) (*Account, error) {
+	a, err := s.store.AccountByUsername(ctx, NormaliseUsername(username))
+	if err != nil {
+		return nil, err
+	}
+	if err := mayView(actor, a); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

@@ -56,7 +56,9 @@ func (s *IdentityStore) Atomic(ctx context.Context, fn func(ctx context.Context,
 
 // ---- units ----
 
-const unitCols = `id, code, name, name_en, kind, COALESCE(parent_id, ''), path, disabled, created_at, updated_at`
+// parent_id is cast to text first: on PostgreSQL it is a UUID, and COALESCE
+// with an empty string fails there, as the empty string is no UUID.
+const unitCols = `id, code, name, name_en, kind, COALESCE(CAST(parent_id AS TEXT), ''), path, disabled, created_at, updated_at`
 
 func scanUnit(sc interface{ Scan(...any) error }) (*identity.Unit, error) {
 	var u identity.Unit
@@ -82,9 +84,6 @@ func (s *IdentityStore) CreateUnit(ctx context.Context, u *identity.Unit) error 
 	_, err := s.exec(ctx, `INSERT INTO units (id, code, name, name_en, kind, parent_id, path, disabled, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		u.ID, u.Code, u.Name, u.NameEN, string(u.Kind), nullStr(u.ParentID), u.Path, u.Disabled, ms(u.CreatedAt), ms(u.UpdatedAt))
-	if apperr.Is(mapErr(err, ""), apperr.Conflict) {
-		return apperr.InvalidFields(apperr.Field("code", "unit.code_taken"))
-	}
 	return mapErr(err, "")
 }
 
@@ -92,9 +91,6 @@ func (s *IdentityStore) CreateUnit(ctx context.Context, u *identity.Unit) error 
 func (s *IdentityStore) UpdateUnit(ctx context.Context, u *identity.Unit) error {
 	res, err := s.exec(ctx, `UPDATE units SET code = $2, name = $3, name_en = $4, disabled = $5, updated_at = $6 WHERE id = $1`,
 		u.ID, u.Code, u.Name, u.NameEN, u.Disabled, ms(u.UpdatedAt))
-	if apperr.Is(mapErr(err, ""), apperr.Conflict) {
-		return apperr.InvalidFields(apperr.Field("code", "unit.code_taken"))
-	}
 	if err != nil {
 		return mapErr(err, "")
 	}
@@ -520,4 +516,3 @@ func (s *IdentityStore) ListOpen311Keys(ctx context.Context) ([]identity.Open311
 	}
 	return out, mapErr(rows.Err(), "")
 }
-

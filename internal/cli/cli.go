@@ -1,0 +1,385 @@
+// Package cli is the chengguan command line: it parses arguments, builds
+// the configuration once, wires the stores and services, and runs one
+// command. It holds no business rules.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/buildinfo"
+	"chengguan/internal/config"
+	"chengguan/internal/demo"
+	"chengguan/internal/i18n"
+	"chengguan/internal/identity"
+	"chengguan/internal/storage"
+	"chengguan/internal/web"
+)
+
+// Env is the outside world of one invocation.
+type Env struct {
+	Args   []string // without the program name
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+const usage = `chengguan — city management enforcement and digital urban management platform
+
+Usage: chengguan <command> [flags]
+
+Commands:
+  serve          run the web server (migrates the database first)
+  migrate        apply pending database migrations
+  demo           load the demo city 示范市 (idempotent)
+  user add       add an account: --username --role --unit [--name]; password on stdin
+  user unlock    clear a lockout after failed logins: --username
+  apikey add     issue an Open311 api_key: --name; the key is the last line printed
+  config         print the effective configuration, secrets masked
+  version        print the version
+
+Every command takes --db (a SQLite file path or a postgres:// URL) and the
+other flags of "chengguan config"; each flag may also be set by its
+CHENGGUAN_* environment variable. Run "chengguan <command> -h" for flags.
+`
+
+// Main runs one command and returns the process exit code.
+func Main(ctx context.Context, env Env) int {
+	if len(env.Args) == 0 || env.Args[0] == "-h" || env.Args[0] == "--help" || env.Args[0] == "help" {
+		fmt.Fprint(env.Stdout, usage)
+		if len(env.Args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	name, args := env.Args[0], env.Args[1:]
+	if (name == "user" || name == "apikey") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = name+" "+args[0], args[1:]
+	}
+	cmd, ok := commands()[name]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "chengguan: unknown command %q\n\n%s", name, usage)
+		return 2
+	}
+	fs := flag.NewFlagSet("chengguan "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cfg := config.Default()
+	if err := cfg.Bind(fs, env.Getenv); err != nil {
+		fmt.Fprintf(env.Stderr, "chengguan: %v\n", err)
+		return 2
+	}
+	run := cmd(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "chengguan %s: unexpected arguments: %s\n", name, strings.Join(fs.Args(), " "))
+		return 2
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(env.Stderr, "chengguan: invalid configuration:\n%v\n", err)
+		return 2
+	}
+	if err := run(ctx, &cfg, env); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(env.Stderr, "chengguan %s: %v\n", name, err)
+			return 2
+		}
+		fmt.Fprintf(env.Stderr, "chengguan %s: %s\n", name, describe(err))
+		return 1
+	}
+	return 0
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// describe renders an error for a terminal, in English.
+func describe(err error) string {
+	e := apperr.As(err)
+	if e.Code == apperr.Internal {
+		return err.Error()
+	}
+	en, lerr := i18n.New()
+	if lerr != nil {
+		return err.Error()
+	}
+	loc := en.For(i18n.EN)
+	msg := loc.T(e.MessageKey(), nil)
+	for _, f := range e.Fields {
+		msg += fmt.Sprintf("\n  %s: %s", f.Field, loc.T(f.Key, f.Args))
+	}
+	return msg
+}
+
+type runFunc func(ctx context.Context, cfg *config.Config, env Env) error
+
+func commands() map[string]func(fs *flag.FlagSet) runFunc {
+	return map[string]func(fs *flag.FlagSet) runFunc{
+		"serve":       func(*flag.FlagSet) runFunc { return serve },
+		"migrate":     func(*flag.FlagSet) runFunc { return migrate },
+		"demo":        func(*flag.FlagSet) runFunc { return loadDemo },
+		"user add":    userAdd,
+		"user unlock": userUnlock,
+		"apikey add":  apikeyAdd,
+		"config": func(*flag.FlagSet) runFunc {
+			return func(_ context.Context, cfg *config.Config, env Env) error {
+				cfg.Fprint(env.Stdout)
+				return nil
+			}
+		},
+		"version": func(*flag.FlagSet) runFunc {
+			return func(_ context.Context, _ *config.Config, env Env) error {
+				fmt.Fprintf(env.Stdout, "chengguan %s\n", buildinfo.Version)
+				return nil
+			}
+		},
+	}
+}
+
+// app is the wired application of one process.
+type app struct {
+	db       *storage.DB
+	identity *identity.Service
+}
+
+// open opens and migrates the database and builds the services.
+func open(ctx context.Context, cfg *config.Config) (*app, error) {
+	db, err := storage.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	svc, err := identity.NewService(storage.NewIdentityStore(db), identity.Options{
+		SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
+		SlowAfter: cfg.LoginSlowAfter, LockAfter: cfg.LoginLockAfter,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{db: db, identity: svc}, nil
+}
+
+func migrate(ctx context.Context, cfg *config.Config, env Env) error {
+	db, err := storage.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	current, _, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "applied %d migration(s); schema version %d (%s)\n", len(applied), current, db.Dialect)
+	return nil
+}
+
+func loadDemo(ctx context.Context, cfg *config.Config, env Env) error {
+	a, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	res, err := demo.Load(ctx, a.identity)
+	if err != nil {
+		return err
+	}
+	w := env.Stdout
+	if res.UnitsCreated+res.AccountsCreated == 0 {
+		fmt.Fprintln(w, "demo city 示范市 already loaded; nothing changed")
+	} else {
+		fmt.Fprintf(w, "demo city 示范市 loaded: %d units, %d accounts created\n", res.UnitsCreated, res.AccountsCreated)
+	}
+	fmt.Fprintf(w, "\nDemo accounts (DEMO ONLY — every one has the password %q):\n", demo.Password)
+	for _, acc := range demo.Accounts() {
+		fmt.Fprintf(w, "  %-11s %-16s %s\n", acc.Username, acc.Role, acc.DisplayName)
+	}
+	return nil
+}
+
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", usageError{"no password on stdin (pipe it in: echo 'secret' | chengguan user add …)"}
+	}
+	return pw, nil
+}
+
+func userAdd(fs *flag.FlagSet) runFunc {
+	username := fs.String("username", "", "the new account's username")
+	role := fs.String("role", "", "role: "+roleNames())
+	unit := fs.String("unit", "", "code of the unit the role is held in")
+	name := fs.String("name", "", "display name (defaults to the username)")
+	return func(ctx context.Context, cfg *config.Config, env Env) error {
+		if *username == "" || *role == "" || *unit == "" {
+			return usageError{"--username, --role and --unit are required"}
+		}
+		if !identity.Role(*role).Valid() {
+			return usageError{fmt.Sprintf("unknown role %q; one of: %s", *role, roleNames())}
+		}
+		pw, err := readPassword(env.Stdin)
+		if err != nil {
+			return err
+		}
+		a, err := open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.db.Close()
+		sys := identity.System()
+		u, err := a.identity.UnitByCode(ctx, sys, *unit)
+		if err != nil {
+			if apperr.Is(err, apperr.NotFound) {
+				return usageError{fmt.Sprintf("no unit with code %q", *unit)}
+			}
+			return err
+		}
+		display := *name
+		if display == "" {
+			display = *username
+		}
+		acc, err := a.identity.CreateAccount(ctx, sys, identity.AccountInput{Username: *username, DisplayName: display,
+			Password: pw, Assignments: []identity.AssignmentInput{{Role: identity.Role(*role), UnitID: u.ID}}})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "account %s created (%s in %s)\n", acc.Username, *role, u.Name)
+		return nil
+	}
+}
+
+func roleNames() string {
+	var names []string
+	for _, r := range identity.Roles() {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
+}
+
+func userUnlock(fs *flag.FlagSet) runFunc {
+	username := fs.String("username", "", "the locked account's username")
+	return func(ctx context.Context, cfg *config.Config, env Env) error {
+		if *username == "" {
+			return usageError{"--username is required"}
+		}
+		a, err := open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.db.Close()
+		sys := identity.System()
+		acc, err := a.identity.AccountByUsername(ctx, sys, *username)
+		if err != nil {
+			return err
+		}
+		if _, err := a.identity.Unlock(ctx, sys, acc.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "account %s unlocked\n", acc.Username)
+		return nil
+	}
+}
+
+func apikeyAdd(fs *flag.FlagSet) runFunc {
+	name := fs.String("name", "", "name of the app or organisation the key is for")
+	return func(ctx context.Context, cfg *config.Config, env Env) error {
+		if *name == "" {
+			return usageError{"--name is required"}
+		}
+		a, err := open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.db.Close()
+		key, k, err := a.identity.CreateOpen311Key(ctx, identity.System(), *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Open311 api_key %q created (id %s). Only its hash is stored: keep the key now.\n", k.Name, k.ID)
+		fmt.Fprintln(env.Stdout, key)
+		return nil
+	}
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by config.Validate
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func serve(ctx context.Context, cfg *config.Config, env Env) error {
+	log := newLogger(cfg, env.Stderr)
+	a, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	bundle, err := i18n.New()
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, I18n: bundle, Log: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "database", string(a.db.Dialect), "version", buildinfo.Version)
+	fmt.Fprintf(env.Stdout, "chengguan %s serving on http://%s (%s) — press Ctrl-C to stop\n", buildinfo.Version, ln.Addr(), a.db.Dialect)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return hs.Shutdown(shutdown)
+}

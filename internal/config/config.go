@@ -1,0 +1,233 @@
+// Package config is chengguan's one configuration struct. It is read once in
+// main from flags and CHENGGUAN_* environment variables (flags win), passed
+// down explicitly, and printable with secrets masked.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"chengguan/internal/storage"
+)
+
+// Config is every setting of a chengguan process.
+type Config struct {
+	// DB is a SQLite file path or a postgres:// URL.
+	DB string
+	// Addr is the HTTP listen address.
+	Addr string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+	// SessionTTL and SessionIdle bound a UI session's life.
+	SessionTTL  time.Duration
+	SessionIdle time.Duration
+	// LoginSlowAfter and LoginLockAfter are the failed-login thresholds.
+	LoginSlowAfter int
+	LoginLockAfter int
+	// MaxBodyBytes limits every request body.
+	MaxBodyBytes int64
+	// InsecureCookies drops the Secure attribute, for a test bed served over
+	// plain HTTP on a non-loopback address. Never set it in production.
+	InsecureCookies bool
+	// TrustedOrigins are extra origins allowed to send state-changing requests
+	// (a reverse proxy's public origin, e.g. https://cg.example.gov.cn).
+	TrustedOrigins string
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		DB:             "data/chengguan.db",
+		Addr:           "127.0.0.1:8080",
+		LogLevel:       "info",
+		SessionTTL:     12 * time.Hour,
+		SessionIdle:    2 * time.Hour,
+		LoginSlowAfter: 3,
+		LoginLockAfter: 10,
+		MaxBodyBytes:   1 << 20,
+	}
+}
+
+type option struct {
+	name   string
+	usage  string
+	ptr    any
+	secret bool
+}
+
+func (c *Config) options() []option {
+	return []option{
+		{"db", "SQLite file path or postgres:// URL", &c.DB, true},
+		{"addr", "HTTP listen address", &c.Addr, false},
+		{"log-level", "log level: debug, info, warn, error", &c.LogLevel, false},
+		{"session-ttl", "absolute lifetime of a UI session", &c.SessionTTL, false},
+		{"session-idle", "a UI session ends after this much inactivity", &c.SessionIdle, false},
+		{"login-slow-after", "failed logins before each attempt must wait", &c.LoginSlowAfter, false},
+		{"login-lock-after", "failed logins before the account is locked", &c.LoginLockAfter, false},
+		{"max-body-bytes", "largest accepted request body", &c.MaxBodyBytes, false},
+		{"insecure-cookies", "omit the Secure cookie attribute (test beds on plain HTTP only)", &c.InsecureCookies, false},
+		{"trusted-origins", "comma-separated extra origins allowed to POST (behind a proxy)", &c.TrustedOrigins, false},
+	}
+}
+
+// EnvName is the environment variable of an option: db → CHENGGUAN_DB.
+func EnvName(option string) string {
+	return "CHENGGUAN_" + strings.ToUpper(strings.ReplaceAll(option, "-", "_"))
+}
+
+// Bind takes defaults from the environment and registers every option as a
+// flag on fs, so that flags parsed later override the environment.
+func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string) error {
+	var errs []error
+	for _, o := range c.options() {
+		if v := getenv(EnvName(o.name)); v != "" {
+			if err := set(o.ptr, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", EnvName(o.name), err))
+			}
+		}
+		usage := o.usage + " (env " + EnvName(o.name) + ")"
+		switch p := o.ptr.(type) {
+		case *string:
+			fs.StringVar(p, o.name, *p, usage)
+		case *int:
+			fs.IntVar(p, o.name, *p, usage)
+		case *int64:
+			fs.Int64Var(p, o.name, *p, usage)
+		case *bool:
+			fs.BoolVar(p, o.name, *p, usage)
+		case *time.Duration:
+			fs.DurationVar(p, o.name, *p, usage)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func set(ptr any, v string) error {
+	switch p := ptr.(type) {
+	case *string:
+		*p = v
+	case *int:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", v)
+		}
+		*p = n
+	case *int64:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", v)
+		}
+		*p = n
+	case *bool:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("not a boolean: %q", v)
+		}
+		*p = b
+	case *time.Duration:
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("not a duration (e.g. 90m, 12h): %q", v)
+		}
+		*p = d
+	}
+	return nil
+}
+
+// Validate reports every setting that cannot work.
+func (c *Config) Validate() error {
+	var errs []error
+	if strings.TrimSpace(c.DB) == "" {
+		errs = append(errs, errors.New("db: empty"))
+	}
+	if storage.IsPostgres(c.DB) {
+		if _, err := url.Parse(c.DB); err != nil {
+			errs = append(errs, errors.New("db: not a valid URL"))
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr: %q is not host:port", c.Addr))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log-level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.SessionTTL < time.Minute || c.SessionIdle < time.Minute || c.SessionIdle > c.SessionTTL {
+		errs = append(errs, errors.New("session-ttl and session-idle: at least 1m each, idle no longer than ttl"))
+	}
+	if c.LoginSlowAfter < 1 || c.LoginLockAfter <= c.LoginSlowAfter {
+		errs = append(errs, errors.New("login-slow-after must be ≥ 1 and login-lock-after greater than it"))
+	}
+	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<30 {
+		errs = append(errs, errors.New("max-body-bytes: between 1024 and 1073741824"))
+	}
+	for _, o := range c.Origins() {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("trusted-origins: %q is not an origin like https://host", o))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Origins splits TrustedOrigins.
+func (c *Config) Origins() []string {
+	var out []string
+	for _, o := range strings.Split(c.TrustedOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Fprint writes the effective configuration, one "name = value" line per
+// option, with secrets (a database URL's password) masked.
+func (c *Config) Fprint(w io.Writer) {
+	for _, o := range c.options() {
+		v := fmt.Sprint(deref(o.ptr))
+		if o.secret {
+			v = Mask(v)
+		}
+		fmt.Fprintf(w, "%-17s = %s\n", o.name, v)
+	}
+}
+
+func deref(ptr any) any {
+	switch p := ptr.(type) {
+	case *string:
+		return *p
+	case *int:
+		return *p
+	case *int64:
+		return *p
+	case *bool:
+		return *p
+	case *time.Duration:
+		return *p
+	}
+	return ptr
+}
+
+// Mask hides the password of a URL and any password= parameter.
+func Mask(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" {
+		return v
+	}
+	q := u.Query()
+	for _, k := range []string{"password", "sslpassword"} {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.Redacted()
+}

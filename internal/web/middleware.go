@@ -1,0 +1,273 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/i18n"
+	"chengguan/internal/identity"
+)
+
+type ctxKey int
+
+const (
+	keyRequest ctxKey = iota
+	keyActor
+)
+
+// reqInfo travels in the request context: the request ID for logs and the
+// language for messages.
+type reqInfo struct {
+	id  string
+	loc *i18n.Localizer
+	log *slog.Logger
+	// actor is set by authenticate; account too for UI sessions.
+	actor   *identity.Actor
+	account *identity.Account
+	// token is the session token, kept for logout.
+	token string
+}
+
+func info(ctx context.Context) *reqInfo {
+	if ri, ok := ctx.Value(keyRequest).(*reqInfo); ok {
+		return ri
+	}
+	return &reqInfo{}
+}
+
+// actorOf returns the authenticated actor, or nil.
+func actorOf(ctx context.Context) *identity.Actor { return info(ctx).actor }
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// statusWriter records the status for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe assigns the request ID, picks the language, recovers panics, and
+// records one log line and the metrics of every request. The log holds the
+// route pattern, never the query string or body, so no personal data.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ri := &reqInfo{id: r.Header.Get("X-Request-Id"), loc: s.language(r), log: s.log}
+		if !validRequestID(ri.id) {
+			ri.id = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", ri.id)
+		r = r.WithContext(context.WithValue(r.Context(), keyRequest, ri))
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic", "request_id", ri.id, "panic", p, "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.writeError(sw, r, apperr.Internalf("panic: %v", p))
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			elapsed := time.Since(start)
+			s.metrics.observe(metricMethod(r.Method), route, sw.status, elapsed)
+			level := slog.LevelInfo
+			if sw.status >= 500 {
+				level = slog.LevelError
+			}
+			s.log.LogAttrs(r.Context(), level, "request",
+				slog.String("request_id", ri.id),
+				slog.String("method", r.Method),
+				slog.String("route", route),
+				slog.Int("status", sw.status),
+				slog.Int64("bytes", sw.bytes),
+				slog.Duration("duration", elapsed),
+				slog.String("actor", actorLabel(ri.actor)),
+			)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// actorLabel identifies the actor in logs by account ID, never by name.
+func actorLabel(a *identity.Actor) string {
+	if a == nil {
+		return ""
+	}
+	return a.AccountID
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// language: the UI speaks zh-CN unless the lang cookie says otherwise; the
+// API follows Accept-Language.
+func (s *Server) language(r *http.Request) *i18n.Localizer {
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/open311/") {
+		return s.i18n.Match(r.Header.Get("Accept-Language"))
+	}
+	if c, err := r.Cookie(langCookie); err == nil {
+		return s.i18n.For(c.Value)
+	}
+	return s.i18n.For(i18n.ZH)
+}
+
+// securityHeaders sets a strict policy on every response: no inline script
+// or style, no framing, no referrer leaks, no sniffing.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "+
+			"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody caps every request body and refuses JSON bodies that are not
+// valid UTF-8 (encoding/json would silently replace the bad bytes).
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			s.writeError(w, r, errTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		if isJSON(r.Header.Get("Content-Type")) {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					s.writeError(w, r, errTooLarge)
+					return
+				}
+				s.writeError(w, r, apperr.Wrap(apperr.Invalid, "error.body_unreadable", err))
+				return
+			}
+			if !utf8.Valid(body) {
+				s.writeError(w, r, errBadUTF8)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+var (
+	errTooLarge    = apperr.New(apperr.TooLarge, "")
+	errBadUTF8     = apperr.New(apperr.Invalid, "error.invalid_utf8")
+	errCrossOrigin = apperr.New(apperr.Forbidden, "error.cross_origin")
+)
+
+// authenticate resolves the session cookie or the bearer token to an actor.
+// A bad credential is not an error here: the request goes on anonymous and
+// the handler or service refuses what needs a signed-in actor.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := info(r.Context())
+		ctx := r.Context()
+		if h := r.Header.Get("Authorization"); h != "" {
+			if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+				actor, err := s.identity.ActorFromAPIToken(ctx, strings.TrimSpace(tok))
+				if err != nil && !apperr.Is(err, apperr.Unauthenticated) {
+					s.writeError(w, r, err)
+					return
+				}
+				ri.actor = actor
+			}
+		} else if c, err := r.Cookie(sessionCookie); err == nil {
+			actor, acc, err := s.identity.ActorFromSession(ctx, c.Value)
+			if err != nil && !apperr.Is(err, apperr.Unauthenticated) {
+				s.writeError(w, r, err)
+				return
+			}
+			if err != nil {
+				clearCookie(w, sessionCookie, s.cfg.InsecureCookies)
+			}
+			ri.actor, ri.account, ri.token = actor, acc, c.Value
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cacheStatic lets browsers keep embedded assets for a day.
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// metricMethod bounds the method label: clients can send any token.
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}

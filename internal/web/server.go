@@ -1,0 +1,87 @@
+// Package web is chengguan's HTTP layer: the JSON API under /api/v1 (OpenAPI
+// 3.1 by huma), the server-rendered staff UI, health and metrics. Handlers
+// decode, call a service, and encode; permission rules live in the services.
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"chengguan/internal/config"
+	"chengguan/internal/i18n"
+	"chengguan/internal/identity"
+	"chengguan/internal/storage"
+)
+
+//go:embed static
+var staticFiles embed.FS
+
+// Server holds the dependencies of every handler.
+type Server struct {
+	cfg       config.Config
+	db        *storage.DB
+	identity  *identity.Service
+	i18n      *i18n.Bundle
+	log       *slog.Logger
+	pages     *pages
+	metrics   *metrics
+	registry  *prometheus.Registry
+	startedAt time.Time
+}
+
+// Deps are what New needs.
+type Deps struct {
+	Config   config.Config
+	DB       *storage.DB
+	Identity *identity.Service
+	I18n     *i18n.Bundle
+	Log      *slog.Logger
+}
+
+// New builds the server and parses its templates.
+func New(d Deps) (*Server, error) {
+	p, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	return &Server{
+		cfg: d.Config, db: d.DB, identity: d.Identity, i18n: d.I18n, log: d.Log,
+		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
+	}, nil
+}
+
+// Handler returns the whole HTTP handler with its middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.routes(mux)
+	cop := http.NewCrossOriginProtection()
+	for _, o := range s.cfg.Origins() {
+		_ = cop.AddTrustedOrigin(o) // validated by config.Validate
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errCrossOrigin)
+	}))
+	var h http.Handler = mux
+	h = s.authenticate(h)
+	h = cop.Handler(h)
+	h = s.limitBody(h)
+	h = securityHeaders(h)
+	h = s.observe(h)
+	return h
+}
+
+func (s *Server) routes(mux *http.ServeMux) {
+	static, _ := fs.Sub(staticFiles, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.metricsHandler())
+	s.apiRoutes(mux)
+	s.uiRoutes(mux)
+}

@@ -1,0 +1,311 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/i18n"
+	"chengguan/internal/identity"
+)
+
+const (
+	sessionCookie = "cg_session"
+	langCookie    = "cg_lang"
+)
+
+// uiHandler is a UI handler that returns its error to one wrapper.
+type uiHandler func(w http.ResponseWriter, r *http.Request) error
+
+// page wraps a handler that needs a signed-in user: anonymous visitors go to
+// the login page, and an account whose password was reset by an
+// administrator must change it before anything else.
+func (s *Server) page(h uiHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ri := info(r.Context())
+		if ri.actor == nil || ri.account == nil {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if ri.account.MustChangePassword && r.URL.Path != "/account" && r.URL.Path != "/account/password" {
+			http.Redirect(w, r, "/account", http.StatusSeeOther)
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+func (s *Server) uiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.loginSubmit)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /lang/{lang}", s.switchLanguage)
+	mux.Handle("GET /{$}", s.page(s.home))
+	mux.Handle("GET /account", s.page(s.accountPage))
+	mux.Handle("POST /account/password", s.page(s.changeOwnPassword))
+	mux.Handle("POST /account/tokens", s.page(s.createOwnToken))
+	mux.Handle("POST /account/tokens/{id}/revoke", s.page(s.revokeOwnToken))
+	mux.Handle("GET /admin/units", s.page(s.unitsPage))
+	mux.Handle("GET /admin/units/new", s.page(s.unitNewPage))
+	mux.Handle("POST /admin/units", s.page(s.unitCreate))
+	mux.Handle("GET /admin/units/{id}", s.page(s.unitEditPage))
+	mux.Handle("POST /admin/units/{id}", s.page(s.unitUpdate))
+	mux.Handle("GET /admin/accounts", s.page(s.accountsPage))
+	mux.Handle("GET /admin/accounts/new", s.page(s.accountNewPage))
+	mux.Handle("POST /admin/accounts", s.page(s.accountCreate))
+	mux.Handle("GET /admin/accounts/{id}", s.page(s.accountEditPage))
+	mux.Handle("POST /admin/accounts/{id}", s.page(s.accountUpdate))
+	mux.Handle("POST /admin/accounts/{id}/roles", s.page(s.accountRoles))
+	mux.Handle("POST /admin/accounts/{id}/password", s.page(s.accountResetPassword))
+	mux.Handle("POST /admin/accounts/{id}/status", s.page(s.accountStatus))
+	mux.Handle("POST /admin/accounts/{id}/unlock", s.page(s.accountUnlock))
+	mux.Handle("POST /admin/accounts/{id}/revoke", s.page(s.accountRevoke))
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: int(maxAge.Seconds()),
+		HttpOnly: true, Secure: !s.cfg.InsecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+func clearCookie(w http.ResponseWriter, name string, insecure bool) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: !insecure, SameSite: http.SameSiteLaxMode})
+}
+
+// form parses a POSTed form and refuses invalid UTF-8 in any value.
+func form(r *http.Request) (url.Values, error) {
+	if err := r.ParseForm(); err != nil {
+		if strings.Contains(err.Error(), "too large") {
+			return nil, errTooLarge
+		}
+		return nil, apperr.Wrap(apperr.Invalid, "error.body_unreadable", err)
+	}
+	for k, vs := range r.PostForm {
+		if !utf8.ValidString(k) {
+			return nil, errBadUTF8
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return nil, errBadUTF8
+			}
+		}
+	}
+	return r.PostForm, nil
+}
+
+// localPath accepts only a path on this site as a redirect target.
+func localPath(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/"
+	}
+	return p
+}
+
+// ---- sign-in ----
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if actorOf(r.Context()) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	v := s.newView(r, "page.login")
+	v.Form["next"] = localPath(r.URL.Query().Get("next"))
+	s.render(w, r, http.StatusOK, "login", v)
+}
+
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(r, "page.login")
+	f, err := form(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v.Form["username"] = f.Get("username")
+	v.Form["next"] = localPath(f.Get("next"))
+	token, _, err := s.identity.Login(r.Context(), f.Get("username"), f.Get("password"))
+	if err != nil {
+		status, body := render(v.loc, info(r.Context()).id, err)
+		logError(s.log, r, info(r.Context()).id, err)
+		v.Err = &body.Error
+		s.render(w, r, status, "login", v)
+		return
+	}
+	s.setCookie(w, sessionCookie, token, s.cfg.SessionTTL)
+	http.Redirect(w, r, v.Form["next"], http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if tok := info(r.Context()).token; tok != "" {
+		if err := s.identity.Logout(r.Context(), tok); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	clearCookie(w, sessionCookie, s.cfg.InsecureCookies)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (s *Server) switchLanguage(w http.ResponseWriter, r *http.Request) {
+	lang := r.PathValue("lang")
+	if !contains(i18n.Languages(), lang) {
+		s.writeError(w, r, apperr.New(apperr.NotFound, ""))
+		return
+	}
+	s.setCookie(w, langCookie, lang, 365*24*time.Hour)
+	http.Redirect(w, r, localPath(r.URL.Query().Get("back")), http.StatusSeeOther)
+}
+
+// ---- home ----
+
+type homeData struct {
+	Units, Accounts, Locked int
+	LockedAccounts          []identity.Account
+	RoleCounts              []roleCount
+	Team                    []identity.Account
+	TeamUnit                string
+}
+
+type roleCount struct {
+	Role  identity.Role
+	Count int
+}
+
+// home shows one panel per role the user holds, with what that role does
+// and the figures it needs.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	v := s.newView(r, "page.home")
+	actor := v.Actor
+	d := &homeData{}
+	if v.Can(string(identity.ActUnitView)) {
+		units, err := s.identity.Units(ctx, actor, identity.UnitFilter{})
+		if err != nil {
+			return err
+		}
+		d.Units = len(units)
+	}
+	if v.Can(string(identity.ActAccountView)) {
+		_, total, err := s.identity.Accounts(ctx, actor, identity.AccountFilter{Limit: 1})
+		if err != nil {
+			return err
+		}
+		d.Accounts = total
+		for _, role := range identity.Roles() {
+			_, n, err := s.identity.Accounts(ctx, actor, identity.AccountFilter{Role: role, Limit: 1})
+			if err != nil {
+				return err
+			}
+			d.RoleCounts = append(d.RoleCounts, roleCount{role, n})
+		}
+	}
+	if actor.HasRole(identity.RoleAdmin) {
+		all, _, err := s.identity.Accounts(ctx, actor, identity.AccountFilter{Limit: 200})
+		if err != nil {
+			return err
+		}
+		for _, a := range all {
+			if a.Locked() {
+				d.LockedAccounts = append(d.LockedAccounts, a)
+			}
+		}
+		d.Locked = len(d.LockedAccounts)
+	}
+	for _, as := range actor.Assignments {
+		if as.Role == identity.RoleSquadLeader {
+			team, _, err := s.identity.Accounts(ctx, actor, identity.AccountFilter{UnitID: as.UnitID, Limit: 200})
+			if err != nil {
+				return err
+			}
+			d.Team, d.TeamUnit = team, as.UnitName
+			break
+		}
+	}
+	v.Data = d
+	s.render(w, r, http.StatusOK, "home", v)
+	return nil
+}
+
+// ---- own account ----
+
+type accountPageData struct {
+	Tokens []identity.APIToken
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderAccountPage(w, r, http.StatusOK, s.newView(r, "page.account"))
+}
+
+func (s *Server) renderAccountPage(w http.ResponseWriter, r *http.Request, status int, v *view) error {
+	tokens, err := s.identity.APITokens(r.Context(), v.Actor)
+	if err != nil {
+		return err
+	}
+	v.Data = &accountPageData{Tokens: tokens}
+	if v.Flash == "" && v.Account.MustChangePassword {
+		v.Flash = "account.must_change_password"
+	}
+	s.render(w, r, status, "account", v)
+	return nil
+}
+
+// formFailure re-renders a form with the error of an invalid submission;
+// other errors go to the error page.
+func (s *Server) formFailure(w http.ResponseWriter, r *http.Request, v *view, err error, again func(status int) error) error {
+	code := apperr.CodeOf(err)
+	if code != apperr.Invalid && code != apperr.Forbidden && code != apperr.Conflict {
+		return err
+	}
+	status, body := render(v.loc, info(r.Context()).id, err)
+	v.Err = &body.Error
+	return again(status)
+}
+
+func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request) error {
+	v := s.newView(r, "page.account")
+	f, err := form(r)
+	if err != nil {
+		return err
+	}
+	if f.Get("new_password") != f.Get("confirm_password") {
+		err = apperr.InvalidFields(apperr.Field("confirm_password", "password.mismatch"))
+	} else {
+		err = s.identity.ChangeOwnPassword(r.Context(), v.Actor, f.Get("current_password"), f.Get("new_password"))
+	}
+	if err != nil {
+		return s.formFailure(w, r, v, err, func(st int) error { return s.renderAccountPage(w, r, st, v) })
+	}
+	v.Account.MustChangePassword = false
+	v.Flash = "account.password_changed"
+	return s.renderAccountPage(w, r, http.StatusOK, v)
+}
+
+func (s *Server) createOwnToken(w http.ResponseWriter, r *http.Request) error {
+	v := s.newView(r, "page.account")
+	f, err := form(r)
+	if err != nil {
+		return err
+	}
+	days, _ := strconv.Atoi(f.Get("ttl_days"))
+	v.Form["token_name"] = f.Get("name")
+	secret, _, err := s.identity.CreateAPIToken(r.Context(), v.Actor, f.Get("name"), time.Duration(days)*24*time.Hour)
+	if err != nil {
+		return s.formFailure(w, r, v, err, func(st int) error { return s.renderAccountPage(w, r, st, v) })
+	}
+	v.Secret = secret
+	v.Flash = "token.created"
+	return s.renderAccountPage(w, r, http.StatusOK, v)
+}
+
+func (s *Server) revokeOwnToken(w http.ResponseWriter, r *http.Request) error {
+	if err := s.identity.RevokeAPIToken(r.Context(), actorOf(r.Context()), r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
+}
