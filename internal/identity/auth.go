@@ -59,7 +59,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (token s
 		return "", nil, apperr.New(apperr.Forbidden, "login.disabled")
 	}
 	token, hash := newSecret(sessionPrefix)
-	err = s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
+	err = s.write(ctx, func(ctx context.Context, tx Store) error {
 		fresh, err := tx.AccountByID(ctx, a.ID)
 		if err != nil {
 			return err
@@ -82,7 +82,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (token s
 }
 
 func (s *Service) recordFailure(ctx context.Context, id string) error {
-	return s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
+	return s.write(ctx, func(ctx context.Context, tx Store) error {
 		a, err := tx.AccountByID(ctx, id)
 		if err != nil {
 			return err
@@ -117,6 +117,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if !strings.HasPrefix(token, sessionPrefix) {
 		return nil
 	}
+	defer s.cache.invalidate()
 	return s.store.DeleteSession(ctx, HashSecret(token))
 }
 
@@ -126,6 +127,11 @@ func (s *Service) ActorFromSession(ctx context.Context, token string) (*Actor, *
 		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.session_invalid")
 	}
 	hash := HashSecret(token)
+	now := s.now()
+	if actor, acc, ok := s.cache.get(hash, now); ok {
+		return actor, acc, nil
+	}
+	gen := s.cache.generation()
 	sess, err := s.store.SessionByHash(ctx, hash)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.session_invalid")
@@ -133,7 +139,6 @@ func (s *Service) ActorFromSession(ctx context.Context, token string) (*Actor, *
 	if err != nil {
 		return nil, nil, err
 	}
-	now := s.now()
 	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.opt.SessionIdle {
 		if err := s.store.DeleteSession(ctx, hash); err != nil {
 			return nil, nil, err
@@ -144,40 +149,55 @@ func (s *Service) ActorFromSession(ctx context.Context, token string) (*Actor, *
 	if err != nil {
 		return nil, nil, err
 	}
+	lastSeen := sess.LastSeenAt
 	if now.Sub(sess.LastSeenAt) > touchEvery {
 		if err := s.store.TouchSession(ctx, hash, now); err != nil {
 			return nil, nil, err
 		}
+		lastSeen = now
 	}
-	return a.Actor(), a, nil
+	limit := sess.ExpiresAt
+	if idle := lastSeen.Add(s.opt.SessionIdle); idle.Before(limit) {
+		limit = idle
+	}
+	actor := a.Actor()
+	s.cache.put(hash, actor, a, gen, now, limit)
+	return actor, a, nil
 }
 
 // ActorFromAPIToken resolves a bearer token to its actor.
-func (s *Service) ActorFromAPIToken(ctx context.Context, token string) (*Actor, error) {
+func (s *Service) ActorFromAPIToken(ctx context.Context, token string) (*Actor, *Account, error) {
 	if !strings.HasPrefix(token, apiPrefix) || len(token) > 128 {
-		return nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")
+		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")
 	}
-	t, err := s.store.APITokenByHash(ctx, HashSecret(token))
+	hash := HashSecret(token)
+	now := s.now()
+	if actor, acc, ok := s.cache.get(hash, now); ok {
+		return actor, acc, nil
+	}
+	gen := s.cache.generation()
+	t, err := s.store.APITokenByHash(ctx, hash)
 	if apperr.Is(err, apperr.NotFound) {
-		return nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")
+		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	now := s.now()
 	if !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
-		return nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")
+		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")
 	}
 	a, err := s.activeAccount(ctx, t.AccountID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if now.Sub(t.LastUsedAt) > touchEvery {
 		if err := s.store.TouchAPIToken(ctx, t.ID, now); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return a.Actor(), nil
+	actor := a.Actor()
+	s.cache.put(hash, actor, a, gen, now, t.ExpiresAt)
+	return actor, a, nil
 }
 
 func (s *Service) activeAccount(ctx context.Context, id string) (*Account, error) {
@@ -237,7 +257,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor *Actor, id string) e
 	if !ids.Valid(id) {
 		return apperr.New(apperr.NotFound, "token.not_found")
 	}
-	return s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
+	return s.write(ctx, func(ctx context.Context, tx Store) error {
 		tokens, err := tx.ListAPITokens(ctx, actor.AccountID)
 		if err != nil {
 			return err

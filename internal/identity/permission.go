@@ -86,8 +86,6 @@ func refuse(key string, args map[string]any) Decision {
 	return Decision{Reason: key, Args: args}
 }
 
-
-
 // Decide is the one permission function: may actor perform action on res,
 // and if not, why. The order of checks is part of the contract:
 //  1. a signed-in, enabled account;

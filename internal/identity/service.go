@@ -29,6 +29,9 @@ type Options struct {
 	SlowAfter int
 	LockAfter int
 	MaxDelay  time.Duration
+	// AuthCacheTTL is how long a resolved session or API token is reused
+	// without a database lookup; negative disables the cache.
+	AuthCacheTTL time.Duration
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -52,6 +55,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxDelay == 0 {
 		o.MaxDelay = 5 * time.Minute
 	}
+	if o.AuthCacheTTL == 0 {
+		o.AuthCacheTTL = 5 * time.Second
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -69,6 +75,7 @@ type Service struct {
 	// hashSlots bounds concurrent argon2 computations, each of which holds
 	// Argon2.MemoryKiB of memory.
 	hashSlots chan struct{}
+	cache     *authCache
 }
 
 // NewService returns the identity service over store.
@@ -78,10 +85,18 @@ func NewService(store Store, opt Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: store, opt: opt, dummyHash: dummy, hashSlots: make(chan struct{}, 4)}, nil
+	return &Service{store: store, opt: opt, dummyHash: dummy, hashSlots: make(chan struct{}, 4),
+		cache: newAuthCache(opt.AuthCacheTTL)}, nil
 }
 
 func (s *Service) now() time.Time { return s.opt.Now().UTC().Truncate(time.Millisecond) }
+
+// write runs fn in one transaction and, whatever its outcome, drops the
+// cached credentials: any write may change who someone is or what they hold.
+func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx Store) error) error {
+	defer s.cache.invalidate()
+	return s.store.Atomic(ctx, fn)
+}
 
 // System is the actor of the command line: whoever can run chengguan against
 // the database already controls it. It may administer but never enforce.
@@ -157,7 +172,7 @@ func (s *Service) CreateUnit(ctx context.Context, actor *Actor, in UnitInput) (*
 		return nil, err
 	}
 	u := &Unit{ID: ids.New(), Code: in.Code, Name: in.Name, NameEN: in.NameEN, Kind: in.Kind}
-	err := s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
+	err := s.write(ctx, func(ctx context.Context, tx Store) error {
 		if in.ParentID == "" {
 			if in.Kind != KindCity {
 				return apperr.InvalidFields(apperr.Field("parent_id", "unit.parent_required"))
@@ -219,7 +234,7 @@ func (s *Service) UpdateUnit(ctx context.Context, actor *Actor, id string, p Uni
 		return nil, apperr.New(apperr.NotFound, "unit.not_found")
 	}
 	var out *Unit
-	err := s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
+	err := s.write(ctx, func(ctx context.Context, tx Store) error {
 		u, err := tx.UnitByID(ctx, id)
 		if err != nil {
 			return err
@@ -337,7 +352,7 @@ func (s *Service) CreateAccount(ctx context.Context, actor *Actor, in AccountInp
 	now := s.now()
 	a := &Account{ID: ids.New(), Username: in.Username, DisplayName: in.DisplayName,
 		PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-	err = s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
+	err = s.write(ctx, func(ctx context.Context, tx Store) error {
 		as, err := s.resolveAssignments(ctx, tx, actor, ActAccountCreate, in.Assignments)
 		if err != nil {
 			return err
@@ -599,7 +614,7 @@ func (s *Service) mutateAccount(ctx context.Context, actor *Actor, action Action
 		return nil, apperr.New(apperr.NotFound, "account.not_found")
 	}
 	var out *Account
-	err := s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
+	err := s.write(ctx, func(ctx context.Context, tx Store) error {
 		a, err := tx.AccountByID(ctx, id)
 		if err != nil {
 			return err
@@ -646,7 +661,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor *Actor, current, 
 	if err != nil {
 		return err
 	}
-	return s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
+	return s.write(ctx, func(ctx context.Context, tx Store) error {
 		a, err := tx.AccountByID(ctx, actor.AccountID)
 		if err != nil {
 			return err

@@ -50,8 +50,7 @@ func humaError(hctx huma.Context, status int, msg string, errs ...error) huma.St
 		}
 		var d huma.ErrorDetailer
 		if errors.As(err, &d) {
-			det := d.ErrorDetail()
-			fields = append(fields, apperr.Field(strings.TrimPrefix(det.Location, "body."), "field.invalid"))
+			fields = append(fields, humaField(d.ErrorDetail()))
 		}
 	}
 	if coded == nil {
@@ -197,15 +196,13 @@ func unitToOut(ctx context.Context, u *identity.Unit) unitOut {
 type meOutput struct{ Body accountOut }
 
 func (s *Server) apiMe(ctx context.Context, _ *struct{}) (*meOutput, error) {
-	actor := actorOf(ctx)
-	if actor == nil {
-		return nil, apperr.New(apperr.Unauthenticated, "")
-	}
-	a, err := s.identity.Account(ctx, actor, actor.AccountID)
-	if err != nil {
+	// The authenticated account is already loaded (and briefly cached) by the
+	// authenticate middleware: "who am I" needs no further lookup.
+	ri := info(ctx)
+	if err := identity.Decide(ri.actor, identity.ActSelfView, identity.Owned(actorID(ri.actor))).Err(); err != nil {
 		return nil, err
 	}
-	return &meOutput{Body: s.accountOut(ctx, a)}, nil
+	return &meOutput{Body: s.accountOut(ctx, ri.account)}, nil
 }
 
 type listUnitsInput struct {
@@ -500,4 +497,14 @@ func (s *Server) apiCreateToken(ctx context.Context, in *createTokenInput) (*cre
 
 func (s *Server) apiRevokeToken(ctx context.Context, in *idInput) (*struct{}, error) {
 	return nil, s.identity.RevokeAPIToken(ctx, actorOf(ctx), in.ID)
+}
+
+// humaField names the field of one of huma's validation details.
+func humaField(det *huma.ErrorDetail) apperr.FieldError {
+	if name, ok := strings.CutPrefix(det.Message, "expected required property "); ok {
+		name, _, _ = strings.Cut(name, " ")
+		return apperr.Field(name, "field.required")
+	}
+	loc := strings.TrimPrefix(det.Location, "body.")
+	return apperr.Field(strings.TrimPrefix(loc, "query."), "field.invalid")
 }

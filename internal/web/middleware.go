@@ -47,6 +47,14 @@ func info(ctx context.Context) *reqInfo {
 	return &reqInfo{}
 }
 
+// actorID is the actor's account ID, or "" for nobody.
+func actorID(a *identity.Actor) string {
+	if a == nil {
+		return ""
+	}
+	return a.AccountID
+}
+
 // actorOf returns the authenticated actor, or nil.
 func actorOf(ctx context.Context) *identity.Actor { return info(ctx).actor }
 
@@ -233,12 +241,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		ctx := r.Context()
 		if h := r.Header.Get("Authorization"); h != "" {
 			if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
-				actor, err := s.identity.ActorFromAPIToken(ctx, strings.TrimSpace(tok))
+				actor, acc, err := s.identity.ActorFromAPIToken(ctx, strings.TrimSpace(tok))
 				if err != nil && !apperr.Is(err, apperr.Unauthenticated) {
 					s.writeError(w, r, err)
 					return
 				}
-				ri.actor = actor
+				ri.actor, ri.account = actor, acc
 			}
 		} else if c, err := r.Cookie(sessionCookie); err == nil {
 			actor, acc, err := s.identity.ActorFromSession(ctx, c.Value)

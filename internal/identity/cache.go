@@ -1,0 +1,78 @@
+package identity
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// authCache remembers resolved credentials for a few seconds, so that an API
+// client's burst of requests costs one database lookup rather than three per
+// request. Every write the service makes bumps the generation and so drops
+// every entry on this node at once; on other nodes of a cluster a revoked
+// session or token stays usable for at most the TTL (Options.AuthCacheTTL).
+type authCache struct {
+	ttl     time.Duration
+	gen     atomic.Uint64
+	mu      sync.RWMutex
+	entries map[string]authEntry
+}
+
+type authEntry struct {
+	actor   *Actor
+	account *Account
+	gen     uint64
+	until   time.Time
+}
+
+// maxAuthEntries bounds the cache; past it, expired entries are swept and,
+// if that is not enough, the cache starts over.
+const maxAuthEntries = 10000
+
+func newAuthCache(ttl time.Duration) *authCache {
+	return &authCache{ttl: ttl, entries: map[string]authEntry{}}
+}
+
+func (c *authCache) get(key string, now time.Time) (*Actor, *Account, bool) {
+	if c.ttl <= 0 {
+		return nil, nil, false
+	}
+	c.mu.RLock()
+	e, ok := c.entries[key]
+	c.mu.RUnlock()
+	if !ok || e.gen != c.gen.Load() || !now.Before(e.until) {
+		return nil, nil, false
+	}
+	return e.actor, e.account, true
+}
+
+// put stores an entry valid until the earlier of the TTL and limit.
+func (c *authCache) put(key string, actor *Actor, account *Account, gen uint64, now, limit time.Time) {
+	if c.ttl <= 0 {
+		return
+	}
+	until := now.Add(c.ttl)
+	if !limit.IsZero() && limit.Before(until) {
+		until = limit
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= maxAuthEntries {
+		for k, e := range c.entries {
+			if !now.Before(e.until) || e.gen != c.gen.Load() {
+				delete(c.entries, k)
+			}
+		}
+		if len(c.entries) >= maxAuthEntries {
+			c.entries = map[string]authEntry{}
+		}
+	}
+	c.entries[key] = authEntry{actor: actor, account: account, gen: gen, until: until}
+}
+
+// generation is read before a lookup so that a write racing with it makes
+// the stored entry stale at once.
+func (c *authCache) generation() uint64 { return c.gen.Load() }
+
+// invalidate drops every entry.
+func (c *authCache) invalidate() { c.gen.Add(1) }
