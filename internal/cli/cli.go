@@ -46,6 +46,7 @@ Commands:
   serve          run the web server (migrates the database first)
   migrate        apply pending database migrations
   demo           load the demo city 示范市 (idempotent)
+  unit add       add an organisation unit: --code --name --kind [--parent CODE] [--name-en]
   user add       add an account: --username --role --unit [--name]; password on stdin
   user unlock    clear a lockout after failed logins: --username
   apikey add     issue an Open311 api_key: --name; the key is the last line printed
@@ -67,7 +68,7 @@ func Main(ctx context.Context, env Env) int {
 		return 0
 	}
 	name, args := env.Args[0], env.Args[1:]
-	if (name == "user" || name == "apikey") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (name == "user" || name == "apikey" || name == "unit") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = name+" "+args[0], args[1:]
 	}
 	cmd, ok := commands()[name]
@@ -139,6 +140,7 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 		"serve":       func(*flag.FlagSet) runFunc { return serve },
 		"migrate":     func(*flag.FlagSet) runFunc { return migrate },
 		"demo":        func(*flag.FlagSet) runFunc { return loadDemo },
+		"unit add":    unitAdd,
 		"user add":    userAdd,
 		"user unlock": userUnlock,
 		"apikey add":  apikeyAdd,
@@ -235,6 +237,50 @@ func readPassword(r io.Reader) (string, error) {
 		return "", usageError{"no password on stdin (pipe it in: echo 'secret' | chengguan user add …)"}
 	}
 	return pw, nil
+}
+
+func unitAdd(fs *flag.FlagSet) runFunc {
+	code := fs.String("code", "", "unique unit code, e.g. the administrative division code")
+	name := fs.String("name", "", "Chinese name")
+	nameEN := fs.String("name-en", "", "English name (optional)")
+	kind := fs.String("kind", "", "kind: "+kindNames())
+	parent := fs.String("parent", "", "code of the parent unit (omit for a city)")
+	return func(ctx context.Context, cfg *config.Config, env Env) error {
+		if *code == "" || *name == "" || *kind == "" {
+			return usageError{"--code, --name and --kind are required"}
+		}
+		a, err := open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.db.Close()
+		sys := identity.System()
+		in := identity.UnitInput{Code: *code, Name: *name, NameEN: *nameEN, Kind: identity.UnitKind(*kind)}
+		if *parent != "" {
+			p, err := a.identity.UnitByCode(ctx, sys, *parent)
+			if err != nil {
+				if apperr.Is(err, apperr.NotFound) {
+					return usageError{fmt.Sprintf("no unit with code %q", *parent)}
+				}
+				return err
+			}
+			in.ParentID = p.ID
+		}
+		u, err := a.identity.CreateUnit(ctx, sys, in)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "unit %s %s created\n", u.Code, u.Name)
+		return nil
+	}
+}
+
+func kindNames() string {
+	var names []string
+	for _, k := range identity.UnitKinds() {
+		names = append(names, string(k))
+	}
+	return strings.Join(names, ", ")
 }
 
 func userAdd(fs *flag.FlagSet) runFunc {
