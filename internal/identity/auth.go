@@ -26,7 +26,9 @@ const touchEvery = time.Minute
 // unlocks it. Unknown usernames and wrong passwords get the same answer.
 func (s *Service) Login(ctx context.Context, username, password string) (token string, a *Account, err error) {
 	username = NormaliseUsername(username)
-	if username == "" || password == "" || len(password) > MaxPasswordLen || len(username) > 64 {
+	// A username no account can have never reaches the store: PostgreSQL
+	// refuses a NUL byte in text with an error, not with "no such row".
+	if !usernamePattern.MatchString(username) || password == "" || len(password) > MaxPasswordLen {
 		return "", nil, apperr.New(apperr.Unauthenticated, "login.failed")
 	}
 	a, err = s.store.AccountByUsername(ctx, username)
@@ -59,7 +61,9 @@ func (s *Service) Login(ctx context.Context, username, password string) (token s
 		return "", nil, apperr.New(apperr.Forbidden, "login.disabled")
 	}
 	token, hash := newSecret(sessionPrefix)
-	err = s.write(ctx, func(ctx context.Context, tx Store) error {
+	// A new session and cleared failure counters change nothing a cached
+	// credential holds, so this write keeps the cache.
+	err = s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
 		fresh, err := tx.AccountByID(ctx, a.ID)
 		if err != nil {
 			return err
@@ -82,7 +86,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (token s
 }
 
 func (s *Service) recordFailure(ctx context.Context, id string) error {
-	return s.write(ctx, func(ctx context.Context, tx Store) error {
+	return s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
 		a, err := tx.AccountByID(ctx, id)
 		if err != nil {
 			return err
@@ -277,8 +281,10 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor *Actor, id string) e
 // CreateOpen311Key issues an Open311 api_key for a civic app. Only its hash
 // is stored; the key is returned once.
 func (s *Service) CreateOpen311Key(ctx context.Context, actor *Actor, name string) (string, *Open311Key, error) {
-	if _, d := gate(actor, ActOpen311KeyManage); !d.Allowed {
-		return "", nil, d.Err()
+	// A key admits reports anywhere in the city, so only an administrator
+	// of the whole tree may issue one.
+	if err := Decide(actor, ActOpen311KeyManage, Resource{}).Err(); err != nil {
+		return "", nil, err
 	}
 	name = strings.TrimSpace(name)
 	if k := checkText(name, 1, 64); k != "" {

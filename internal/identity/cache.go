@@ -43,7 +43,9 @@ func (c *authCache) get(key string, now time.Time) (*Actor, *Account, bool) {
 	if !ok || e.gen != c.gen.Load() || !now.Before(e.until) {
 		return nil, nil, false
 	}
-	return e.actor, e.account, true
+	// Copies, so a caller that edits its values cannot change the cache.
+	actor, account := *e.actor, *e.account
+	return &actor, &account, true
 }
 
 // put stores an entry valid until the earlier of the TTL and limit.

@@ -551,15 +551,26 @@ func (s *Service) RevokeAccess(ctx context.Context, actor *Actor, id string) (*A
 // any lockout, ends the account's sessions and makes the owner change it at
 // the next sign-in.
 func (s *Service) ResetPassword(ctx context.Context, actor *Actor, id, password string) (*Account, error) {
-	var hash string
+	if !ids.Valid(id) {
+		return nil, apperr.New(apperr.NotFound, "account.not_found")
+	}
+	// Check and hash before the transaction: argon2 takes tens of
+	// milliseconds, and on SQLite a transaction holds the one writer.
+	cur, err := s.store.AccountByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := decideOnAccount(actor, ActAccountResetPass, cur); err != nil {
+		return nil, err
+	}
+	if k := CheckPasswordPolicy(password, cur.Username); k != "" {
+		return nil, apperr.InvalidFields(apperr.Field("password", k))
+	}
+	hash, err := s.hash(ctx, password)
+	if err != nil {
+		return nil, err
+	}
 	return s.mutateAccount(ctx, actor, ActAccountResetPass, id, func(ctx context.Context, tx Store, a *Account) error {
-		if k := CheckPasswordPolicy(password, a.Username); k != "" {
-			return apperr.InvalidFields(apperr.Field("password", k))
-		}
-		var err error
-		if hash, err = s.hash(ctx, password); err != nil {
-			return err
-		}
 		a.PasswordHash = hash
 		a.MustChangePassword = actor.AccountID != a.ID
 		clearFailures(a)

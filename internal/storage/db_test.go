@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"chengguan/internal/apperr"
 	"chengguan/internal/ids"
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
@@ -156,6 +157,21 @@ func TestTransactDoesNotRetryOtherErrors(t *testing.T) {
 		})
 		if err == nil || attempts != 1 {
 			t.Fatalf("Transact: got %v after %d attempts, want the error after 1", err, attempts)
+		}
+	})
+}
+
+func TestTransactWithCancelledContextIsUnavailable(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		called := false
+		err := db.Transact(ctx, func(q storage.Querier) error {
+			called = true
+			return nil
+		})
+		if !apperr.Is(err, apperr.Unavailable) || called {
+			t.Fatalf("Transact(cancelled): got %v (callback run: %v), want unavailable without running it", err, called)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -697,4 +698,55 @@ func TestSchemaCascadesAccountDeletion(t *testing.T) {
 			t.Fatalf("role assignments left: %d, %v", n, err)
 		}
 	})
+}
+
+func TestTimesRoundTripInUTCAtMillisecondPrecision(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewIdentityStore(db)
+		a := createAccount(t, s, "time.user")
+		times := []time.Time{
+			t0,
+			time.Date(2026, 1, 1, 0, 0, 0, 999999999, time.UTC),
+			time.Date(2026, 6, 30, 23, 59, 59, 1000000, time.FixedZone("UTC-5", -5*3600)),
+			time.Date(1969, 12, 31, 23, 59, 59, 500600700, time.UTC), // before the epoch
+			time.Date(2199, 12, 31, 0, 0, 0, 0, time.UTC),
+		}
+		for i, tm := range times {
+			hash := "time-" + itoa(i)
+			if err := s.CreateSession(ctx, &identity.Session{TokenHash: hash, AccountID: a.ID, CreatedAt: tm, ExpiresAt: tm, LastSeenAt: tm}); err != nil {
+				t.Fatalf("CreateSession: %v", err)
+			}
+			got, err := s.SessionByHash(ctx, hash)
+			if err != nil {
+				t.Fatalf("SessionByHash: %v", err)
+			}
+			for _, g := range []time.Time{got.CreatedAt, got.ExpiresAt, got.LastSeenAt} {
+				wantTime(t, g, stored(tm), tm.String())
+			}
+		}
+	})
+}
+
+// A Store method added without a contract test fails here: add the test,
+// then the method's name to this list.
+func TestEveryStoreMethodHasAContractTest(t *testing.T) {
+	tested := []string{
+		"Atomic",
+		"CreateUnit", "UpdateUnit", "UnitByID", "UnitByCode", "ListUnits",
+		"CreateAccount", "UpdateAccount", "SetAssignments", "AccountByID", "AccountByUsername", "ListAccounts",
+		"CreateSession", "SessionByHash", "TouchSession", "DeleteSession", "DeleteSessionsOf",
+		"CreateAPIToken", "APITokenByHash", "ListAPITokens", "TouchAPIToken", "RevokeAPIToken", "RevokeAPITokensOf",
+		"CreateOpen311Key", "Open311KeyByHash", "ListOpen311Keys",
+	}
+	store := reflect.TypeFor[identity.Store]()
+	var methods []string
+	for i := range store.NumMethod() {
+		methods = append(methods, store.Method(i).Name)
+	}
+	slices.Sort(methods)
+	slices.Sort(tested)
+	if !slices.Equal(methods, tested) {
+		t.Fatalf("identity.Store methods %v, contract-tested %v", methods, tested)
+	}
 }

@@ -7,6 +7,8 @@
 // its own in that database, dropped when the test ends. Without the URL the
 // PostgreSQL tests skip, unless CHENGGUAN_TEST_REQUIRE_POSTGRES=1, which makes
 // them fail: CI sets it so that a skipped PostgreSQL run cannot pass unseen.
+// A run killed before its cleanups leaves cgtest_* schemas behind; drop them
+// by hand.
 package storagetest
 
 import (
@@ -55,7 +57,7 @@ func OpenSQLite(tb testing.TB) *storage.DB {
 // OpenSQLiteEmpty is OpenSQLite without migrations.
 func OpenSQLiteEmpty(tb testing.TB) *storage.DB {
 	tb.Helper()
-	return open(tb, filepath.Join(tb.TempDir(), "chengguan.db"))
+	return open(tb, SQLiteDSN(tb))
 }
 
 // OpenPostgres returns a migrated PostgreSQL database confined to a schema
@@ -68,6 +70,21 @@ func OpenPostgres(tb testing.TB) *storage.DB {
 
 // OpenPostgresEmpty is OpenPostgres without migrations.
 func OpenPostgresEmpty(tb testing.TB) *storage.DB {
+	tb.Helper()
+	return open(tb, PostgresDSN(tb))
+}
+
+// SQLiteDSN returns the path of a new SQLite database file under
+// tb.TempDir(), for tests of code that opens the database itself.
+func SQLiteDSN(tb testing.TB) string {
+	tb.Helper()
+	return filepath.Join(tb.TempDir(), "chengguan.db")
+}
+
+// PostgresDSN returns a URL of the test database confined to a new, empty
+// schema of its own, dropped when the test ends. It skips or fails like
+// OpenPostgres when CHENGGUAN_TEST_POSTGRES is empty.
+func PostgresDSN(tb testing.TB) string {
 	tb.Helper()
 	base := os.Getenv(EnvPostgres)
 	if base == "" {
@@ -84,7 +101,15 @@ func OpenPostgresEmpty(tb testing.TB) *storage.DB {
 	if err != nil {
 		tb.Fatalf("%s: %v", EnvPostgres, err)
 	}
-	return open(tb, dsn)
+	return dsn
+}
+
+// EachDSN runs fn once per store with the DSN of an empty database, for
+// tests of commands and processes that open the database themselves.
+func EachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Helper()
+	t.Run(string(storage.SQLite), func(t *testing.T) { fn(t, SQLiteDSN(t)) })
+	t.Run(string(storage.Postgres), func(t *testing.T) { fn(t, PostgresDSN(t)) })
 }
 
 // newSchema creates a uniquely named schema in the database at base and

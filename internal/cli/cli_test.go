@@ -1,0 +1,231 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/config"
+	"chengguan/internal/demo"
+	"chengguan/internal/identity"
+	"chengguan/internal/storage"
+	"chengguan/internal/storage/storagetest"
+)
+
+// run invokes the command line as a process would, with its own environment.
+func run(t *testing.T, env map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(context.Background(), Env{
+		Args:   args,
+		Getenv: func(k string) string { return env[k] },
+		Stdin:  strings.NewReader(stdin),
+		Stdout: &out,
+		Stderr: &errb,
+	})
+	return code, out.String(), errb.String()
+}
+
+func mustRun(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	code, out, errOut := run(t, nil, stdin, args...)
+	if code != 0 {
+		t.Fatalf("chengguan %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+// openApp opens the database the commands wrote, as serve would.
+func openApp(t *testing.T, dsn string) *app {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DB = dsn
+	a, err := open(context.Background(), &cfg)
+	if err != nil {
+		t.Fatalf("open %s: %v", dsn, err)
+	}
+	t.Cleanup(func() { a.db.Close() })
+	return a
+}
+
+func TestDemoLoadsOnceAndSecondRunChangesNothing(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		first := mustRun(t, "", "demo", "--db", dsn)
+		if !strings.Contains(first, "25 units, 10 accounts created") {
+			t.Fatalf("first demo run: %q", first)
+		}
+		if !strings.Contains(first, demo.Password) {
+			t.Fatalf("demo output does not print the demo password: %q", first)
+		}
+		second := mustRun(t, "", "demo", "--db", dsn)
+		if !strings.Contains(second, "nothing changed") {
+			t.Fatalf("second demo run: %q", second)
+		}
+		a := openApp(t, dsn)
+		ctx := context.Background()
+		units, err := a.identity.Units(ctx, identity.System(), identity.UnitFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(units) != 25 {
+			t.Fatalf("units after two demo runs: got %d, want 25", len(units))
+		}
+		counts := map[identity.UnitKind]int{}
+		for _, u := range units {
+			counts[u.Kind]++
+		}
+		want := map[identity.UnitKind]int{identity.KindCity: 1, identity.KindDistrict: 2, identity.KindStreet: 4,
+			identity.KindCommunity: 8, identity.KindSquad: 2, identity.KindSupervision: 1, identity.KindCommand: 1,
+			identity.KindDepartment: 6}
+		for k, n := range want {
+			if counts[k] != n {
+				t.Errorf("demo units of kind %s: got %d, want %d", k, counts[k], n)
+			}
+		}
+		for _, role := range identity.Roles() {
+			_, n, err := a.identity.Accounts(ctx, identity.System(), identity.AccountFilter{Role: role, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 {
+				t.Errorf("demo accounts with role %s: got %d, want 1", role, n)
+			}
+		}
+		if _, _, err := a.identity.Login(ctx, "admin", demo.Password); err != nil {
+			t.Fatalf("demo admin cannot sign in: %v", err)
+		}
+	})
+}
+
+func TestAPIKeyAddPrintsKeyOnLastLineAndStoresOnlyItsHash(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		out := mustRun(t, "", "apikey", "add", "--db", dsn, "--name", "城市服务 App")
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		key := lines[len(lines)-1]
+		if !strings.HasPrefix(key, "cgk_") || len(key) < 40 {
+			t.Fatalf("last line is not a key: %q", key)
+		}
+		a := openApp(t, dsn)
+		ctx := context.Background()
+		if _, err := a.identity.VerifyOpen311Key(ctx, key); err != nil {
+			t.Fatalf("issued key does not verify: %v", err)
+		}
+		var n int
+		if err := a.db.Reader().QueryRowContext(ctx,
+			`SELECT COUNT(*) FROM open311_keys WHERE key_hash = $1 OR name = $1 OR id = $2`, key, "00000000-0000-0000-0000-000000000000").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Fatalf("the key itself is stored in open311_keys")
+		}
+		if _, err := a.identity.VerifyOpen311Key(ctx, key+"x"); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("a wrong key: got %v, want forbidden", err)
+		}
+	})
+}
+
+func TestUserAddReadsPasswordFromStdin(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		mustRun(t, "", "unit", "add", "--db", dsn, "--code", "410400", "--name", "平顶山市", "--kind", "city")
+		mustRun(t, "", "unit", "add", "--db", dsn, "--code", "410402", "--name", "新华区", "--kind", "district", "--parent", "410400")
+		mustRun(t, "a-long-password-1\n", "user", "add", "--db", dsn, "--username", "Li.Ming", "--role", "admin", "--unit", "410402", "--name", "李明")
+		a := openApp(t, dsn)
+		_, acc, err := a.identity.Login(context.Background(), "li.ming", "a-long-password-1")
+		if err != nil {
+			t.Fatalf("new account cannot sign in: %v", err)
+		}
+		if len(acc.Assignments) != 1 || acc.Assignments[0].Role != identity.RoleAdmin || acc.Assignments[0].UnitCode != "410402" {
+			t.Fatalf("assignments: %+v", acc.Assignments)
+		}
+	})
+}
+
+func TestUserUnlockClearsLockout(t *testing.T) {
+	dsn := storagetest.SQLiteDSN(t)
+	mustRun(t, "", "demo", "--db", dsn)
+	a := openApp(t, dsn)
+	ctx := context.Background()
+	acc, err := a.identity.AccountByUsername(ctx, identity.System(), "officer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.Transact(ctx, func(q storage.Querier) error {
+		_, err := q.ExecContext(ctx, `UPDATE accounts SET locked_at = $2, failed_logins = 10 WHERE id = $1`, acc.ID, acc.CreatedAt.UnixMilli())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.identity.Login(ctx, "officer", demo.Password); !apperr.Is(err, apperr.AccountLocked) {
+		t.Fatalf("locked account: got %v, want account_locked", err)
+	}
+	mustRun(t, "", "user", "unlock", "--db", dsn, "--username", "officer")
+	if _, _, err := a.identity.Login(ctx, "officer", demo.Password); err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+}
+
+func TestCommandLineMistakesExitTwoWithAReason(t *testing.T) {
+	dsn := storagetest.SQLiteDSN(t)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"missing flags", []string{"user", "add", "--db", dsn}, "--username, --role and --unit are required"},
+		{"unknown role", []string{"user", "add", "--db", dsn, "--username", "x1", "--role", "mayor", "--unit", "1"}, "unknown role"},
+		{"bad flag value", []string{"serve", "--db", dsn, "--session-ttl", "forever"}, "invalid value"},
+		{"bad config", []string{"config", "--db", dsn, "--log-level", "loud"}, "log-level"},
+		{"stray argument", []string{"migrate", "--db", dsn, "extra"}, "unexpected arguments"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := run(t, nil, "", c.args...)
+			if code != 2 {
+				t.Fatalf("exit code: got %d, want 2 (stderr %q)", code, errOut)
+			}
+			if !strings.Contains(errOut, c.want) {
+				t.Fatalf("stderr %q does not say %q", errOut, c.want)
+			}
+		})
+	}
+}
+
+func TestConfigPrintsEnvironmentAndFlagsWithSecretsMasked(t *testing.T) {
+	env := map[string]string{
+		"CHENGGUAN_DB":        "postgres://cg:hunter2-secret@db.example/cg?sslmode=disable",
+		"CHENGGUAN_ADDR":      "0.0.0.0:9000",
+		"CHENGGUAN_LOG_LEVEL": "debug",
+	}
+	code, out, errOut := run(t, env, "", "config", "--addr", "127.0.0.1:7000")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "hunter2-secret") {
+		t.Fatalf("config printed the database password:\n%s", out)
+	}
+	for _, want := range []string{"postgres://cg:xxxxx@db.example/cg", "addr              = 127.0.0.1:7000", "log-level         = debug"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config output lacks %q:\n%s", want, out)
+		}
+	}
+	code, _, errOut = run(t, map[string]string{"CHENGGUAN_LOGIN_LOCK_AFTER": "ten"}, "", "config")
+	if code != 2 || !strings.Contains(errOut, "CHENGGUAN_LOGIN_LOCK_AFTER") {
+		t.Fatalf("a bad environment value: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestMigrateReportsSchemaVersion(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		out := mustRun(t, "", "migrate", "--db", dsn)
+		if !strings.Contains(out, "schema version 1") {
+			t.Fatalf("migrate output: %q", out)
+		}
+		again := mustRun(t, "", "migrate", "--db", dsn)
+		if !strings.Contains(again, "applied 0 migration(s)") {
+			t.Fatalf("second migrate: %q", again)
+		}
+	})
+}
