@@ -88,6 +88,16 @@ func (k UnitKind) Valid() bool {
 // LabelKey is the translation key of the kind's name.
 func (k UnitKind) LabelKey() string { return "unit_kind." + string(k) }
 
+// HasChildKinds reports whether any kind of unit may sit under k.
+func (k UnitKind) HasChildKinds() bool {
+	for _, c := range UnitKinds() {
+		if c.AllowedParent(k) {
+			return true
+		}
+	}
+	return false
+}
+
 // AllowedParent reports whether a unit of kind k may sit under a unit of kind
 // parent. A city is the only root.
 func (k UnitKind) AllowedParent(parent UnitKind) bool {

@@ -55,7 +55,8 @@ func humaError(hctx huma.Context, status int, msg string, errs ...error) huma.St
 	}
 	if coded == nil {
 		coded = &apperr.Error{Code: codeForStatus(status), Fields: fields, Err: errors.New(msg)}
-		if len(fields) > 0 {
+		// "Check the fields" fits invalid input only; a 415 or 413 says what it is.
+		if len(fields) > 0 && coded.Code == apperr.Invalid {
 			coded.Key = "error.invalid_fields"
 		}
 	}
@@ -505,6 +506,12 @@ func humaField(det *huma.ErrorDetail) apperr.FieldError {
 		name, _, _ = strings.Cut(name, " ")
 		return apperr.Field(name, "field.required")
 	}
-	loc := strings.TrimPrefix(det.Location, "body.")
-	return apperr.Field(strings.TrimPrefix(loc, "query."), "field.invalid")
+	loc := det.Location
+	for _, in := range []string{"body.", "query.", "path.", "header."} {
+		if name, ok := strings.CutPrefix(loc, in); ok {
+			loc = name
+			break
+		}
+	}
+	return apperr.Field(loc, "field.invalid")
 }

@@ -70,6 +70,15 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 		tb.Fatalf("i18n: %v", err)
 	}
 	logs := &logBuffer{}
+	// Registered before the server's cleanup, so it runs after the server
+	// has stopped: no request may have failed on the server side.
+	tb.Cleanup(func() {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, `"level":"ERROR"`) {
+				tb.Errorf("server logged an error: %s", line)
+			}
+		}
+	})
 	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, I18n: bundle,
 		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {

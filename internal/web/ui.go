@@ -27,7 +27,8 @@ type uiHandler func(w http.ResponseWriter, r *http.Request) error
 func (s *Server) page(h uiHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := info(r.Context())
-		if ri.actor == nil || ri.account == nil {
+		// The UI needs a session: an API token opens the API only.
+		if ri.actor == nil || ri.account == nil || ri.token == "" {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}

@@ -1,0 +1,325 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"chengguan/internal/demo"
+	"chengguan/internal/i18n"
+	"chengguan/internal/identity"
+	"chengguan/internal/storage/storagetest"
+)
+
+// The environment variables read by the browser tests.
+const (
+	envChromium       = "CHENGGUAN_CHROMIUM"
+	envRequireBrowser = "CHENGGUAN_TEST_REQUIRE_BROWSER"
+	envScreenshots    = "CHENGGUAN_SCREENSHOTS"
+)
+
+// browserStep bounds one browser action; the browser itself lives as long
+// as the test.
+const browserStep = 30 * time.Second
+
+// newBrowser starts a headless Chromium with a profile of its own and
+// returns a context for its first tab. Without a Chromium the test skips,
+// unless CHENGGUAN_TEST_REQUIRE_BROWSER=1 makes it fail.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv(envChromium)
+	if path == "" {
+		path, _ = exec.LookPath("chromium")
+	}
+	if path == "" {
+		if os.Getenv(envRequireBrowser) == "1" {
+			t.Fatalf("no Chromium (set %s or put chromium on PATH) but %s=1", envChromium, envRequireBrowser)
+		}
+		t.Skipf("browser tests skipped: no Chromium (set %s or put chromium on PATH)", envChromium)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc() // waits for the browser to exit, before TempDir is removed
+	})
+	// The first Do starts the browser; it must have no deadline.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium %s: %v", path, err)
+	}
+	return ctx
+}
+
+// newTab opens a tab with a cookie jar of its own in the browser of ctx.
+func newTab(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("open tab: %v", err)
+	}
+	return tab
+}
+
+// do runs steps in the tab, each batch within browserStep.
+func do(t *testing.T, tab context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, browserStep)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+}
+
+// run runs one action that returns a value.
+func run[T any](t *testing.T, tab context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, browserStep)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+// submit clicks a button that submits a form and waits for the page that
+// answers; it returns the HTTP status of that page.
+func submit(t *testing.T, tab context.Context, button chromedp.CSS) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, browserStep)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(button, chromedp.NodeVisible))
+	if err != nil {
+		t.Fatalf("browser: submit with %s: %v", button, err)
+	}
+	return resp.Status
+}
+
+// browserLogin signs in through the login page.
+func browserLogin(t *testing.T, tab context.Context, a *app, username, password string) {
+	t.Helper()
+	do(t, tab,
+		chromedp.Navigate(a.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), username),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+	)
+	if status := submit(t, tab, `form[action="/login"] button[type="submit"]`); status != 200 {
+		t.Fatalf("login as %s: the page after submitting has status %d", username, status)
+	}
+	if loc := run(t, tab, chromedp.Location()); loc != a.URL+"/" {
+		t.Fatalf("login as %s: at %s, want the home page", username, loc)
+	}
+}
+
+func TestAdminCreatesAccountInBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	a := startApp(t, storagetest.OpenSQLite(t))
+	tab := newTab(t, ctx)
+
+	browserLogin(t, tab, a, "admin", demo.Password)
+	do(t, tab, chromedp.WaitVisible(chromedp.CSS(`[data-role="admin"]`)))
+
+	// The session cookie is Secure, and Chromium keeps it on http://127.0.0.1
+	// because a loopback address counts as a secure context.
+	cctx, cancel := context.WithTimeout(tab, browserStep)
+	defer cancel()
+	cookies, err := chromedp.Call(cctx, network.GetCookies, network.GetCookiesParams{URLs: []string{a.URL}})
+	if err != nil {
+		t.Fatalf("browser cookies: %v", err)
+	}
+	var session *network.Cookie
+	for _, c := range cookies.Cookies {
+		if c.Name == sessionCookie {
+			session = c
+		}
+	}
+	if session == nil || !session.Secure || !session.HTTPOnly || session.SameSite != network.CookieSameSiteLax {
+		t.Fatalf("browser's session cookie = %+v, want Secure, HttpOnly, SameSite=Lax", session)
+	}
+
+	newAccount := chromedp.CSS(`main a[href="/admin/accounts/new"]`)
+	if got, want := run(t, tab, chromedp.Text(newAccount)), a.T(i18n.ZH, "account.new", nil); got != want {
+		t.Fatalf("home's link to the new account form reads %q, want %q", got, want)
+	}
+	if status := submit(t, tab, newAccount); status != 200 {
+		t.Fatalf("new account form: status %d", status)
+	}
+
+	squad := a.unitID(t, "419901-ZD01")
+	do(t, tab,
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "chen.ba"),
+		chromedp.SendKeys(chromedp.ID("display_name"), "陈八"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.SetValue(chromedp.ID("role_0"), string(identity.RoleSquadLeader)),
+		chromedp.SetValue(chromedp.ID("unit_0"), squad),
+	)
+	if status := submit(t, tab, `form[action="/admin/accounts"] button[type="submit"]`); status != 200 {
+		t.Fatalf("account page after creating: status %d", status)
+	}
+
+	acc := a.account(t, "chen.ba")
+	if loc := run(t, tab, chromedp.Location()); !strings.HasPrefix(loc, a.URL+"/admin/accounts/"+acc.ID) {
+		t.Fatalf("after creating the account the browser is at %s, want its page", loc)
+	}
+	if h1 := run(t, tab, chromedp.Text(chromedp.CSS("main h1"))); !strings.Contains(h1, "陈八") || !strings.Contains(h1, "chen.ba") {
+		t.Fatalf("account page heading %q, want the new account's names", h1)
+	}
+	if notice, want := run(t, tab, chromedp.Text(chromedp.CSS(".notice.ok"))), a.T(i18n.ZH, "account.created", nil); notice != want {
+		t.Fatalf("notice %q, want %q", notice, want)
+	}
+	if len(acc.Assignments) != 1 || acc.Assignments[0].Role != identity.RoleSquadLeader || acc.Assignments[0].UnitID != squad {
+		t.Fatalf("stored roles = %+v, want squad leader of the Dongcheng squad", acc.Assignments)
+	}
+}
+
+// screen is one page the screen tests show.
+type screen struct {
+	name string
+	user string // demo account, or "" for a visitor
+	path string
+	// after runs once the page has loaded, e.g. to submit a form.
+	after func(t *testing.T, tab context.Context)
+}
+
+func screens(t *testing.T, a *app) []screen {
+	officer := a.account(t, "officer")
+	return []screen{
+		{name: "login", path: "/login"},
+		{name: "home-admin", user: "admin", path: "/"},
+		{name: "home-squadlead", user: "squadlead", path: "/"},
+		{name: "home-auxiliary", user: "auxiliary", path: "/"},
+		{name: "units", user: "admin", path: "/admin/units"},
+		{name: "accounts", user: "admin", path: "/admin/accounts"},
+		{name: "account-new", user: "admin", path: "/admin/accounts/new"},
+		{name: "account-new-errors", user: "admin", path: "/admin/accounts/new", after: func(t *testing.T, tab context.Context) {
+			// Input the browser accepts and the server refuses.
+			do(t, tab,
+				chromedp.SendKeys(chromedp.ID("username"), "Bad Name!"),
+				chromedp.SendKeys(chromedp.ID("display_name"), "   "),
+				chromedp.SendKeys(chromedp.ID("password"), "long-enough-1"),
+			)
+			if status := submit(t, tab, `form[action="/admin/accounts"] button[type="submit"]`); status != 400 {
+				t.Fatalf("invalid account form: status %d, want 400", status)
+			}
+		}},
+		{name: "account-edit", user: "admin", path: "/admin/accounts/" + officer.ID},
+		{name: "my-account", user: "admin", path: "/account"},
+	}
+}
+
+// showScreens visits every screen at every width, one tab per user, and
+// calls shot on each.
+func showScreens(t *testing.T, widths []int64, shot func(t *testing.T, tab context.Context, s screen, width int64)) {
+	ctx := newBrowser(t)
+	a := startApp(t, storagetest.OpenSQLite(t))
+	tabs := map[string]context.Context{}
+	for _, s := range screens(t, a) {
+		tab, ok := tabs[s.user]
+		if !ok {
+			tab = newTab(t, ctx)
+			if s.user != "" {
+				browserLogin(t, tab, a, s.user, demo.Password)
+			}
+			tabs[s.user] = tab
+		}
+		for _, w := range widths {
+			emulate := chromedp.EmulateViewport(w, 900)
+			if w < 768 {
+				emulate = chromedp.EmulateViewport(w, 812, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+			}
+			do(t, tab, emulate, chromedp.Navigate(a.URL+s.path), chromedp.WaitVisible(chromedp.CSS("main")))
+			if s.after != nil {
+				s.after(t, tab)
+			}
+			shot(t, tab, s, w)
+		}
+	}
+}
+
+// overflowJS lists the elements wider than the page, outside the boxes
+// (.scroll) that are meant to scroll sideways.
+const overflowJS = `(() => {
+	const limit = document.documentElement.clientWidth;
+	const out = [];
+	for (const el of document.querySelectorAll('body *')) {
+		if (el.closest('.scroll')) continue;
+		const r = el.getBoundingClientRect();
+		if (r.width > 0 && (r.right > limit + 1 || r.left < -1)) {
+			out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).replace(/ /g, '.') : ''));
+		}
+	}
+	return out;
+})()`
+
+// brokenWordsJS lists table headings and links that wrap onto more than
+// one line: in Chinese that means a word cut into single characters.
+const brokenWordsJS = `(() => {
+	const out = [];
+	for (const el of document.querySelectorAll('.table th, .table td a')) {
+		if (!el.textContent.trim() || el.querySelector('.sr-only')) continue;
+		const range = document.createRange();
+		range.selectNodeContents(el);
+		const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+		if (lines.size > 1) out.push(el.textContent.trim());
+	}
+	return out;
+})()`
+
+func TestPagesFitANarrowScreen(t *testing.T) {
+	showScreens(t, []int64{375}, func(t *testing.T, tab context.Context, s screen, width int64) {
+		wide := run(t, tab, chromedp.Evaluate[[]string](overflowJS))
+		if len(wide) > 0 {
+			t.Errorf("%s at %d px: wider than the screen: %v", s.name, width, wide)
+		}
+		if broken := run(t, tab, chromedp.Evaluate[[]string](brokenWordsJS)); len(broken) > 0 {
+			t.Errorf("%s at %d px: table words broken across lines: %q", s.name, width, broken)
+		}
+		if scroll := run(t, tab, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`)); scroll {
+			t.Errorf("%s at %d px: the page scrolls sideways", s.name, width)
+		}
+	})
+}
+
+// TestScreens writes full-page screenshots of the main screens at a phone's
+// and a desktop's width into the directory CHENGGUAN_SCREENSHOTS names, for
+// people to look at. It does not run otherwise.
+func TestScreens(t *testing.T) {
+	dir := os.Getenv(envScreenshots)
+	if dir == "" {
+		t.Skipf("set %s to a directory to write screenshots", envScreenshots)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	showScreens(t, []int64{375, 1280}, func(t *testing.T, tab context.Context, s screen, width int64) {
+		png := run(t, tab, chromedp.FullScreenshot(100))
+		file := filepath.Join(dir, fmt.Sprintf("%s-%d.png", s.name, width))
+		if err := os.WriteFile(file, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", file)
+	})
+}
