@@ -50,6 +50,7 @@ Commands:
   user add       add an account: --username --role --unit [--name]; password on stdin
   user unlock    clear a lockout after failed logins: --username
   apikey add     issue an Open311 api_key: --name; the key is the last line printed
+  bench me       load-test GET /api/v1/me on a child server: [--rate --connections --duration]
   config         print the effective configuration, secrets masked
   version        print the version
 
@@ -68,7 +69,7 @@ func Main(ctx context.Context, env Env) int {
 		return 0
 	}
 	name, args := env.Args[0], env.Args[1:]
-	if (name == "user" || name == "apikey" || name == "unit") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (name == "user" || name == "apikey" || name == "unit" || name == "bench") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = name+" "+args[0], args[1:]
 	}
 	cmd, ok := commands()[name]
@@ -144,6 +145,7 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 		"user add":    userAdd,
 		"user unlock": userUnlock,
 		"apikey add":  apikeyAdd,
+		"bench me":    benchMe,
 		"config": func(*flag.FlagSet) runFunc {
 			return func(_ context.Context, cfg *config.Config, env Env) error {
 				cfg.Fprint(env.Stdout)
