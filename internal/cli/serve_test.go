@@ -70,7 +70,7 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
 		mustRun(t, "", "demo", "--db", dsn)
 		ctx := context.Background()
-		srv, err := startChild(ctx, bin, dsn)
+		srv, err := startChild(ctx, bin, dsn, "warn")
 		if err != nil {
 			t.Fatal(err)
 		}

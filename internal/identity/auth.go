@@ -130,11 +130,49 @@ func (s *Service) ActorFromSession(ctx context.Context, token string) (*Actor, *
 	if !strings.HasPrefix(token, sessionPrefix) || len(token) > 128 {
 		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.session_invalid")
 	}
-	hash := HashSecret(token)
+	return s.resolve(ctx, HashSecret(token), s.resolveSession)
+}
+
+// ActorFromAPIToken resolves a bearer token to its actor.
+func (s *Service) ActorFromAPIToken(ctx context.Context, token string) (*Actor, *Account, error) {
+	if !strings.HasPrefix(token, apiPrefix) || len(token) > 128 {
+		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")
+	}
+	return s.resolve(ctx, HashSecret(token), s.resolveToken)
+}
+
+type resolved struct {
+	actor   *Actor
+	account *Account
+}
+
+// resolve answers from the credential cache, or runs lookup once for all
+// concurrent requests presenting the same credential: a client with many
+// connections must not send a herd of identical queries (and, on
+// PostgreSQL, of conflicting last-used updates) when its entry expires. The
+// shared lookup does not end when the first caller goes away.
+func (s *Service) resolve(ctx context.Context, hash string,
+	lookup func(ctx context.Context, hash string, now time.Time) (*Actor, *Account, error)) (*Actor, *Account, error) {
 	now := s.now()
 	if actor, acc, ok := s.cache.get(hash, now); ok {
 		return actor, acc, nil
 	}
+	v, err, _ := s.resolving.Do(hash, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		actor, acc, err := lookup(ctx, hash, now)
+		return resolved{actor, acc}, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Copies: the values are shared by every caller of this lookup.
+	r := v.(resolved)
+	actor, acc := *r.actor, *r.account
+	return &actor, &acc, nil
+}
+
+func (s *Service) resolveSession(ctx context.Context, hash string, now time.Time) (*Actor, *Account, error) {
 	gen := s.cache.generation()
 	sess, err := s.store.SessionByHash(ctx, hash)
 	if apperr.Is(err, apperr.NotFound) {
@@ -154,10 +192,9 @@ func (s *Service) ActorFromSession(ctx context.Context, token string) (*Actor, *
 		return nil, nil, err
 	}
 	lastSeen := sess.LastSeenAt
-	if now.Sub(sess.LastSeenAt) > touchEvery {
-		if err := s.store.TouchSession(ctx, hash, now); err != nil {
-			return nil, nil, err
-		}
+	// Last-seen is bookkeeping for the idle timeout; if the write fails the
+	// next lookup tries again, and the request goes on.
+	if now.Sub(sess.LastSeenAt) > touchEvery && s.store.TouchSession(ctx, hash, now) == nil {
 		lastSeen = now
 	}
 	limit := sess.ExpiresAt
@@ -169,16 +206,7 @@ func (s *Service) ActorFromSession(ctx context.Context, token string) (*Actor, *
 	return actor, a, nil
 }
 
-// ActorFromAPIToken resolves a bearer token to its actor.
-func (s *Service) ActorFromAPIToken(ctx context.Context, token string) (*Actor, *Account, error) {
-	if !strings.HasPrefix(token, apiPrefix) || len(token) > 128 {
-		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")
-	}
-	hash := HashSecret(token)
-	now := s.now()
-	if actor, acc, ok := s.cache.get(hash, now); ok {
-		return actor, acc, nil
-	}
+func (s *Service) resolveToken(ctx context.Context, hash string, now time.Time) (*Actor, *Account, error) {
 	gen := s.cache.generation()
 	t, err := s.store.APITokenByHash(ctx, hash)
 	if apperr.Is(err, apperr.NotFound) {
@@ -194,10 +222,9 @@ func (s *Service) ActorFromAPIToken(ctx context.Context, token string) (*Actor, 
 	if err != nil {
 		return nil, nil, err
 	}
+	// Last-used is advisory: a failed write is retried by the next lookup.
 	if now.Sub(t.LastUsedAt) > touchEvery {
-		if err := s.store.TouchAPIToken(ctx, t.ID, now); err != nil {
-			return nil, nil, err
-		}
+		_ = s.store.TouchAPIToken(ctx, t.ID, now)
 	}
 	actor := a.Actor()
 	s.cache.put(hash, actor, a, gen, now, t.ExpiresAt)

@@ -12,6 +12,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/sync/singleflight"
+
 	"chengguan/internal/apperr"
 	"chengguan/internal/ids"
 )
@@ -76,6 +78,7 @@ type Service struct {
 	// Argon2.MemoryKiB of memory.
 	hashSlots chan struct{}
 	cache     *authCache
+	resolving singleflight.Group
 }
 
 // NewService returns the identity service over store.

@@ -215,6 +215,9 @@ func mapErr(err error, notFoundKey string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.New(apperr.NotFound, notFoundKey)
 	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return apperr.Wrap(apperr.Unavailable, "", err)
+	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		switch pg.Code {

@@ -63,7 +63,7 @@ func humaError(hctx huma.Context, status int, msg string, errs ...error) huma.St
 	if ri.loc == nil || ri.log == nil {
 		return &apiError{status: apperr.Status(coded.Code), errorBody: errorBody{Error: errorDetail{Code: string(coded.Code), Message: string(coded.Code)}}}
 	}
-	if apperr.Status(coded.Code) >= 500 {
+	if apperr.Status(coded.Code) >= 500 && !clientGone(hctx.Context()) {
 		ri.log.Error("request failed", "request_id", ri.id, "code", coded.Code, "err", errors.Join(errs...))
 	}
 	st, body := render(ri.loc, ri.id, coded)

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -65,7 +67,7 @@ func translateArgs(loc *i18n.Localizer, args map[string]any) map[string]any {
 // logError logs server-side failures once, with their cause.
 func logError(log *slog.Logger, r *http.Request, requestID string, err error) {
 	e := apperr.As(err)
-	if apperr.Status(e.Code) < 500 {
+	if apperr.Status(e.Code) < 500 || clientGone(r.Context()) {
 		return
 	}
 	log.Error("request failed", "request_id", requestID, "route", r.Pattern, "code", e.Code, "err", err)
@@ -101,4 +103,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// clientGone reports a request whose client closed the connection: what
+// failed for that reason is not a server error, and nobody reads the answer.
+func clientGone(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.Canceled)
 }

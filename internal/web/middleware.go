@@ -119,7 +119,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			elapsed := time.Since(start)
 			s.metrics.observe(metricMethod(r.Method), route, sw.status, elapsed)
 			level := slog.LevelInfo
-			if sw.status >= 500 {
+			if sw.status >= 500 && !clientGone(r.Context()) {
 				level = slog.LevelError
 			}
 			s.log.LogAttrs(r.Context(), level, "request",
@@ -130,6 +130,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", elapsed),
 				slog.String("actor", actorLabel(ri.actor)),
+				slog.Bool("client_gone", clientGone(r.Context())),
 			)
 		}()
 		next.ServeHTTP(sw, r)
