@@ -28,6 +28,9 @@ func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Units = units
+	if q.Get("created") == "1" {
+		v.Flash = "unit.created"
+	}
 	v.Data = d
 	s.render(w, r, http.StatusOK, "units", v)
 	return nil
@@ -162,9 +165,6 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if offset+accountsPerPage < total {
 		d.Next = page(offset + accountsPerPage)
-	}
-	if q.Get("created") == "1" {
-		v.Flash = "account.created"
 	}
 	v.Data = d
 	s.render(w, r, http.StatusOK, "accounts", v)
