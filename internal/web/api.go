@@ -20,15 +20,19 @@ func init() {
 	// type); this hook gives them chengguan's error shape and language. It is
 	// set once at program start and never changed.
 	huma.NewErrorWithContext = humaError
+	// NewError also gives the error schema of the OpenAPI description.
+	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		return humaError(nil, status, msg, errs...)
+	}
 }
 
 // apiError is errorBody as a huma.StatusError.
 type apiError struct {
 	status int
-	errorBody
+	Detail errorDetail `json:"error"`
 }
 
-func (e *apiError) Error() string             { return e.errorBody.Error.Code }
+func (e *apiError) Error() string             { return e.Detail.Code }
 func (e *apiError) GetStatus() int            { return e.status }
 func (e *apiError) ContentType(string) string { return "application/json" }
 
@@ -60,14 +64,16 @@ func humaError(hctx huma.Context, status int, msg string, errs ...error) huma.St
 			coded.Key = "error.invalid_fields"
 		}
 	}
-	if ri.loc == nil || ri.log == nil {
-		return &apiError{status: apperr.Status(coded.Code), errorBody: errorBody{Error: errorDetail{Code: string(coded.Code), Message: string(coded.Code)}}}
+	// Without a request (huma asks NewError for the OpenAPI error schema)
+	// there is no language to translate into.
+	if hctx == nil || ri.loc == nil || ri.log == nil {
+		return &apiError{status: apperr.Status(coded.Code), Detail: errorDetail{Code: string(coded.Code), Message: string(coded.Code)}}
 	}
 	if apperr.Status(coded.Code) >= 500 && !clientGone(hctx.Context()) {
 		ri.log.Error("request failed", "request_id", ri.id, "code", coded.Code, "err", errors.Join(errs...))
 	}
 	st, body := render(ri.loc, ri.id, coded)
-	return &apiError{status: st, errorBody: body}
+	return &apiError{status: st, Detail: body.Error}
 }
 
 // codeForStatus classifies huma's own errors.
@@ -103,6 +109,16 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	}
 	cfg.Security = []map[string][]string{{"bearer": {}}, {"session": {}}}
 	api := humago.NewWithPrefix(mux, "/api/v1", cfg)
+	// Every operation needs a signed-in actor; asking first means an
+	// anonymous client learns nothing from validation answers. (The OpenAPI
+	// description is not an operation and stays public.)
+	api.UseMiddleware(func(ctx huma.Context, next func(huma.Context)) {
+		if actorOf(ctx.Context()) == nil {
+			huma.WriteErr(api, ctx, http.StatusUnauthorized, "")
+			return
+		}
+		next(ctx)
+	})
 
 	huma.Register(api, huma.Operation{OperationID: "me", Method: http.MethodGet, Path: "/me",
 		Summary: "The signed-in account and its roles", Tags: []string{"identity"}}, s.apiMe)

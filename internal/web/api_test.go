@@ -335,3 +335,47 @@ func TestDistrictAdminSeesOnlyItsDistrict(t *testing.T) {
 		}
 	})
 }
+
+func TestOpenAPIDescribesTheErrorShape(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t))
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema struct {
+						Ref string `json:"$ref"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]any `json:"properties"`
+				Required   []string       `json:"required"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	r := a.anonymous().getJSON(t, "/api/v1/openapi.json")
+	r.wantStatus(t, http.StatusOK)
+	r.decode(t, &doc)
+	def, ok := doc.Paths["/accounts"]["post"].Responses["default"].Content["application/json"]
+	if !ok {
+		t.Fatalf("POST /accounts has no application/json default (error) response")
+	}
+	name := strings.TrimPrefix(def.Schema.Ref, "#/components/schemas/")
+	if _, ok := doc.Components.Schemas[name].Properties["error"]; !ok {
+		t.Fatalf("error schema %q has no \"error\" property: %+v", name, doc.Components.Schemas[name])
+	}
+	detail := doc.Components.Schemas["ErrorDetail"]
+	if !slices.Contains(detail.Required, "code") || !slices.Contains(detail.Required, "message") {
+		t.Fatalf("ErrorDetail must require code and message: %+v", detail)
+	}
+}
+
+func TestAnonymousClientIsAskedToSignInBeforeItsInputIsJudged(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t))
+	r := a.anonymous().sendJSON(t, http.MethodPost, "/api/v1/units", map[string]any{"code": "?"})
+	r.wantError(t, http.StatusUnauthorized, "unauthenticated")
+}
