@@ -79,7 +79,9 @@ func ruleOf(a Action) (actionRule, bool) {
 	admin := []Role{RoleAdmin}
 	switch a {
 	case ActUnitView:
-		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor, RoleSquadLeader}}, true
+		// Every member of staff sees the organisation of their own
+		// jurisdiction: where they work and what lies under it.
+		return actionRule{KindAdministration, Roles()}, true
 	case ActAccountView:
 		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor, RoleSquadLeader}}, true
 	case ActUnitCreate, ActUnitUpdate, ActAccountCreate, ActAccountUpdate, ActAccountDisable,

@@ -85,7 +85,8 @@ type UnitFilter struct {
 	Scope           Scope
 	Kind            UnitKind
 	ParentID        string
-	Query           string // substring of name or code
+	IDs             []string // only these units, when set
+	Query           string   // substring of name or code
 	IncludeDisabled bool
 }
 

@@ -28,7 +28,7 @@ var grantTable = map[identity.Action]struct {
 	kind  identity.ActionKind
 	roles []identity.Role // for KindSelf: none, every signed-in account may
 }{
-	identity.ActUnitView:            {identity.KindAdministration, []identity.Role{identity.RoleAdmin, identity.RoleSupervisor, identity.RoleSquadLeader}},
+	identity.ActUnitView:            {identity.KindAdministration, identity.Roles()},
 	identity.ActUnitCreate:          {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
 	identity.ActUnitUpdate:          {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
 	identity.ActAccountView:         {identity.KindAdministration, []identity.Role{identity.RoleAdmin, identity.RoleSupervisor, identity.RoleSquadLeader}},
@@ -341,7 +341,7 @@ func TestScopeForRefusals(t *testing.T) {
 	}{
 		{"nil actor", nil, identity.ActUnitView, "perm.not_signed_in"},
 		{"disabled", &identity.Actor{AccountID: "x", Disabled: true, Assignments: actor("x", "admin", cityPath).Assignments}, identity.ActUnitView, "perm.account_disabled"},
-		{"no granting role", actor("x", "officer", cityPath), identity.ActUnitView, "perm.role_required"},
+		{"no granting role", actor("x", "officer", cityPath), identity.ActAccountView, "perm.role_required"},
 		{"self-service has no scope", actor("x", "admin", cityPath), identity.ActSelfView, "perm.not_own"},
 		{"unknown action", actor("x", "admin", cityPath), identity.Action("nope"), "perm.unknown_action"},
 	}

@@ -297,6 +297,11 @@ func (s *Service) Units(ctx context.Context, actor *Actor, f UnitFilter) ([]Unit
 	if f.Kind != "" && !f.Kind.Valid() {
 		return nil, apperr.InvalidFields(apperr.Field("kind", "unit.kind_unknown"))
 	}
+	for _, id := range f.IDs {
+		if !ids.Valid(id) {
+			return nil, apperr.InvalidFields(apperr.Field("ids", "field.bad_id"))
+		}
+	}
 	if f.ParentID != "" && !ids.Valid(f.ParentID) {
 		return nil, apperr.InvalidFields(apperr.Field("parent_id", "field.bad_id"))
 	}
@@ -305,6 +310,19 @@ func (s *Service) Units(ctx context.Context, actor *Actor, f UnitFilter) ([]Unit
 	}
 	f.Scope = scope
 	return s.store.ListUnits(ctx, f)
+}
+
+// UnitTrail returns the chain of units from the city down to the unit with
+// id, for a unit the actor may see. The names of the units above it are
+// shown as its context even where the actor's jurisdiction ends below them.
+func (s *Service) UnitTrail(ctx context.Context, actor *Actor, id string) ([]Unit, error) {
+	u, err := s.Unit(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	ancestors := strings.Split(strings.Trim(u.Path, "/"), "/")
+	// Tree order is path order: the city first, the unit itself last.
+	return s.store.ListUnits(ctx, UnitFilter{Scope: Scope{All: true}, IDs: ancestors, IncludeDisabled: true})
 }
 
 // ---- accounts ----

@@ -171,6 +171,13 @@ func (s *IdentityStore) ListUnits(ctx context.Context, f identity.UnitFilter) ([
 	if f.ParentID != "" {
 		w.add("parent_id = " + w.arg(f.ParentID))
 	}
+	if len(f.IDs) > 0 {
+		var in []string
+		for _, id := range f.IDs {
+			in = append(in, w.arg(id))
+		}
+		w.add("id IN (" + strings.Join(in, ", ") + ")")
+	}
 	if f.Query != "" {
 		p := w.arg(likeArg(f.Query))
 		w.add("(LOWER(name) LIKE " + p + ` ESCAPE '\' OR LOWER(code) LIKE ` + p + ` ESCAPE '\' OR LOWER(name_en) LIKE ` + p + ` ESCAPE '\')`)

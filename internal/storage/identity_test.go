@@ -220,6 +220,8 @@ func TestListUnitsFilters(t *testing.T) {
 			{"query by English name, any case", identity.UnitFilter{Scope: all, Query: "NAME 3301"}, pathOrder(tr.city, tr.distA, tr.streetA, tr.distB)},
 			{"query wildcards are literal", identity.UnitFilter{Scope: all, Query: "%"}, nil},
 			{"query underscore is literal", identity.UnitFilter{Scope: all, Query: "3_01"}, nil},
+			{"by IDs", identity.UnitFilter{Scope: all, IDs: []string{tr.distB.ID, tr.city.ID}}, pathOrder(tr.city, tr.distB)},
+			{"by IDs within scope", identity.UnitFilter{Scope: identity.Scope{Paths: []string{tr.distA.Path}}, IDs: []string{tr.city.ID, tr.streetA.ID}}, []string{tr.streetA.Code}},
 		}
 		for _, c := range cases {
 			got, err := s.ListUnits(ctx, c.f)

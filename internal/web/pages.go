@@ -129,6 +129,19 @@ func (v *view) HasRole(role string) bool {
 	return v.Actor != nil && v.Actor.HasRole(identity.Role(role))
 }
 
+// Names joins unit names with the language's list separator.
+func (v *view) Names(units []identity.Unit) string {
+	sep := ", "
+	if v.Lang == i18n.ZH {
+		sep = "、"
+	}
+	names := make([]string, len(units))
+	for i, u := range units {
+		names[i] = u.Name
+	}
+	return strings.Join(names, sep)
+}
+
 // OtherLang is the language the switch offers.
 func (v *view) OtherLang() string {
 	if v.Lang == i18n.EN {

@@ -165,11 +165,21 @@ func (s *Server) switchLanguage(w http.ResponseWriter, r *http.Request) {
 // ---- home ----
 
 type homeData struct {
+	Places                  []place
 	Units, Accounts, Locked int
 	LockedAccounts          []identity.Account
 	RoleCounts              []roleCount
 	Team                    []identity.Account
 	TeamUnit                string
+}
+
+// place is one unit where the user holds roles: its chain from the city,
+// the roles held there and the units directly under it.
+type place struct {
+	Trail    []identity.Unit
+	Unit     identity.Unit
+	Roles    []identity.Role
+	Children []identity.Unit
 }
 
 type roleCount struct {
@@ -184,6 +194,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r, "page.home")
 	actor := v.Actor
 	d := &homeData{}
+	places, err := s.places(r, actor)
+	if err != nil {
+		return err
+	}
+	d.Places = places
 	if v.Can(string(identity.ActUnitView)) {
 		units, err := s.identity.Units(ctx, actor, identity.UnitFilter{})
 		if err != nil {
@@ -230,6 +245,30 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	v.Data = d
 	s.render(w, r, http.StatusOK, "home", v)
 	return nil
+}
+
+// places groups the actor's assignments by unit, in tree order.
+func (s *Server) places(r *http.Request, actor *identity.Actor) ([]place, error) {
+	ctx := r.Context()
+	var out []place
+	index := map[string]int{}
+	for _, as := range actor.Assignments {
+		if i, ok := index[as.UnitID]; ok {
+			out[i].Roles = append(out[i].Roles, as.Role)
+			continue
+		}
+		trail, err := s.identity.UnitTrail(ctx, actor, as.UnitID)
+		if err != nil {
+			return nil, err
+		}
+		children, err := s.identity.Units(ctx, actor, identity.UnitFilter{ParentID: as.UnitID})
+		if err != nil {
+			return nil, err
+		}
+		index[as.UnitID] = len(out)
+		out = append(out, place{Trail: trail, Unit: trail[len(trail)-1], Roles: []identity.Role{as.Role}, Children: children})
+	}
+	return out, nil
 }
 
 // ---- own account ----

@@ -200,10 +200,19 @@ func TestAuxiliaryGetsAReasonForAnAdminPage(t *testing.T) {
 		if want := escaped(a.T(i18n.ZH, "perm.role_required", map[string]any{"Roles": roles})); !strings.Contains(r.String(), want) {
 			t.Fatalf("403 page lacks the reason %q:\n%.3000s", want, r.body)
 		}
-		// The navigation does not offer what the role cannot open.
+		// The navigation does not offer what the role cannot open; the
+		// organisation of the auxiliary's own squad is open to it, read-only.
 		home := aux.get(t, "/").String()
-		if strings.Contains(home, `href="/admin/accounts"`) || strings.Contains(home, `href="/admin/units"`) {
-			t.Error("the auxiliary's navigation links to administration pages")
+		if strings.Contains(home, `href="/admin/accounts"`) {
+			t.Error("the auxiliary's navigation links to account administration")
+		}
+		units := aux.get(t, "/admin/units")
+		units.wantStatus(t, http.StatusOK)
+		if !strings.Contains(units.String(), "东城区城管执法中队") || strings.Contains(units.String(), "西城区") {
+			t.Errorf("the auxiliary's organisation page should list its squad only:\n%.3000s", units.body)
+		}
+		if strings.Contains(units.String(), `href="/admin/units/new`) || strings.Contains(units.String(), ">"+a.T(i18n.ZH, "form.edit", nil)+"<") {
+			t.Error("the auxiliary is offered to create or edit units")
 		}
 	})
 }
@@ -348,4 +357,16 @@ func TestAdminChangesAccountFromItsPage(t *testing.T) {
 		r.wantStatus(t, http.StatusOK)
 		owner.get(t, "/").wantStatus(t, http.StatusOK)
 	})
+}
+
+func TestHomeShowsWhereTheUserWorksAndWhatLiesUnderIt(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t))
+	home := a.loginDemo(t, "inspector").get(t, "/")
+	home.wantStatus(t, http.StatusOK)
+	for _, want := range []string{"示范市 › 东城区 › 建设路街道", a.T(i18n.ZH, "home.children", nil) + "鹰城社区、矿工路社区"} {
+		if !strings.Contains(home.String(), escaped(want)) {
+			t.Errorf("the inspector's home lacks %q", want)
+		}
+	}
 }
