@@ -526,7 +526,7 @@ func TestSystemActorHasNoTokensOrPassword(t *testing.T) {
 		// "system" is no UUID: it must be refused before it reaches a query.
 		err = w.svc.RevokeAPIToken(ctx, sys, w.cityAdmin.ID)
 		wantErr(t, err, apperr.Forbidden, "perm.system_administers_only")
-		err = w.svc.ChangeOwnPassword(ctx, sys, "a", "b")
+		err = w.svc.ChangeOwnPassword(ctx, sys, "a", "b", "")
 		wantErr(t, err, apperr.Forbidden, "perm.system_administers_only")
 		err = w.svc.RevokeAPIToken(ctx, nil, w.cityAdmin.ID)
 		wantErr(t, err, apperr.Unauthenticated, "perm.not_signed_in")
@@ -589,17 +589,31 @@ func TestChangeOwnPassword(t *testing.T) {
 		}
 		actor := acct.Actor()
 
-		err = w.svc.ChangeOwnPassword(ctx, actor, "wrong-current", "brand-new-pass")
+		err = w.svc.ChangeOwnPassword(ctx, actor, "wrong-current", "brand-new-pass", "")
 		wantField(t, err, "current_password", "password.wrong")
-		err = w.svc.ChangeOwnPassword(ctx, actor, "temporary-pass", "short")
+		err = w.svc.ChangeOwnPassword(ctx, actor, "temporary-pass", "short", "")
 		wantField(t, err, "new_password", "password.too_short")
-		err = w.svc.ChangeOwnPassword(ctx, actor, "temporary-pass", "temporary-pass")
+		err = w.svc.ChangeOwnPassword(ctx, actor, "temporary-pass", "temporary-pass", "")
 		wantField(t, err, "new_password", "password.unchanged")
-		err = w.svc.ChangeOwnPassword(ctx, nil, "temporary-pass", "brand-new-pass")
+		err = w.svc.ChangeOwnPassword(ctx, nil, "temporary-pass", "brand-new-pass", "")
 		wantErr(t, err, apperr.Unauthenticated, "perm.not_signed_in")
 
-		if err := w.svc.ChangeOwnPassword(ctx, actor, "temporary-pass", "brand-new-pass"); err != nil {
+		current, _, err := w.svc.Login(ctx, "zhang.san", "temporary-pass")
+		if err != nil {
+			t.Fatalf("second login: %v", err)
+		}
+		other, _, err := w.svc.Login(ctx, "zhang.san", "temporary-pass")
+		if err != nil {
+			t.Fatalf("third login: %v", err)
+		}
+		if err := w.svc.ChangeOwnPassword(ctx, actor, "temporary-pass", "brand-new-pass", current); err != nil {
 			t.Fatalf("ChangeOwnPassword: %v", err)
+		}
+		if _, _, err := w.svc.ActorFromSession(ctx, current); err != nil {
+			t.Fatalf("the session that changed the password was ended: %v", err)
+		}
+		if _, _, err := w.svc.ActorFromSession(ctx, other); !apperr.Is(err, apperr.Unauthenticated) {
+			t.Fatalf("another session survived the password change: %v", err)
 		}
 		if w.fresh(t, a.ID).MustChangePassword {
 			t.Fatal("MustChangePassword still set after the owner changed the password")

@@ -667,8 +667,11 @@ func (s *Service) mutateAccount(ctx context.Context, actor *Actor, action Action
 	return out, err
 }
 
-// ChangeOwnPassword lets an account holder replace their password.
-func (s *Service) ChangeOwnPassword(ctx context.Context, actor *Actor, current, next string) error {
+// ChangeOwnPassword lets an account holder replace their password. It ends
+// every other session of the account (a stolen session does not outlive the
+// password change); keepSession, the session token of the request, stays
+// valid. API tokens are separate credentials and stay as they are.
+func (s *Service) ChangeOwnPassword(ctx context.Context, actor *Actor, current, next, keepSession string) error {
 	if err := Decide(actor, ActSelfPassword, Owned(actorID(actor))).Err(); err != nil {
 		return err
 	}
@@ -701,7 +704,26 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor *Actor, current, 
 		a.PasswordHash = hash
 		a.MustChangePassword = false
 		a.UpdatedAt = s.now()
-		return tx.UpdateAccount(ctx, a)
+		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		var kept *Session
+		if keepSession != "" {
+			se, err := tx.SessionByHash(ctx, HashSecret(keepSession))
+			if err != nil && !apperr.Is(err, apperr.NotFound) {
+				return err
+			}
+			if err == nil && se.AccountID == a.ID {
+				kept = se
+			}
+		}
+		if err := tx.DeleteSessionsOf(ctx, a.ID); err != nil {
+			return err
+		}
+		if kept != nil {
+			return tx.CreateSession(ctx, kept)
+		}
+		return nil
 	})
 }
 

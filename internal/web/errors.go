@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"chengguan/internal/apperr"
@@ -82,6 +83,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		loc = s.i18n.For(i18n.ZH)
 	}
 	logError(s.log, r, ri.id, err)
+	setRetryAfter(w, err)
 	status, body := render(loc, ri.id, err)
 	if wantsHTML(r) {
 		s.renderErrorPage(w, r, status, body)
@@ -109,4 +111,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // failed for that reason is not a server error, and nobody reads the answer.
 func clientGone(ctx context.Context) bool {
 	return errors.Is(ctx.Err(), context.Canceled)
+}
+
+// setRetryAfter tells a rate-limited client when to come back.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	e := apperr.As(err)
+	if e.Code != apperr.RateLimited {
+		return
+	}
+	if secs, ok := e.Args["Seconds"].(int); ok && secs > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
 }

@@ -133,6 +133,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, body := render(v.loc, info(r.Context()).id, err)
 		logError(s.log, r, info(r.Context()).id, err)
+		setRetryAfter(w, err)
 		v.Err = &body.Error
 		s.render(w, r, status, "login", v)
 		return
@@ -315,7 +316,7 @@ func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request) error
 	if f.Get("new_password") != f.Get("confirm_password") {
 		err = apperr.InvalidFields(apperr.Field("confirm_password", "password.mismatch"))
 	} else {
-		err = s.identity.ChangeOwnPassword(r.Context(), v.Actor, f.Get("current_password"), f.Get("new_password"))
+		err = s.identity.ChangeOwnPassword(r.Context(), v.Actor, f.Get("current_password"), f.Get("new_password"), info(r.Context()).token)
 	}
 	if err != nil {
 		return s.formFailure(w, r, v, err, func(st int) error { return s.renderAccountPage(w, r, st, v) })

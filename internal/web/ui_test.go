@@ -370,3 +370,21 @@ func TestHomeShowsWhereTheUserWorksAndWhatLiesUnderIt(t *testing.T) {
 		}
 	}
 }
+
+func TestRepeatedFailedSignInsAreSlowedWithRetryAfter(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t))
+	u := a.anonymous()
+	bad := url.Values{"username": {"officer"}, "password": {"not-the-password"}}
+	for i := 0; i < a.Config.LoginSlowAfter; i++ {
+		u.postForm(t, "/login", bad).wantStatus(t, http.StatusUnauthorized)
+	}
+	r := u.postForm(t, "/login", url.Values{"username": {"officer"}, "password": {demo.Password}})
+	r.wantStatus(t, http.StatusTooManyRequests)
+	if got := r.header.Get("Retry-After"); got == "" || got == "0" {
+		t.Fatalf("Retry-After: got %q, want seconds to wait", got)
+	}
+	if !strings.Contains(r.String(), escaped(a.T(i18n.ZH, "login.wait", map[string]any{"Seconds": 1}))) {
+		t.Fatalf("the page does not say how long to wait:\n%.2000s", r.body)
+	}
+}
