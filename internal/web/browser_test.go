@@ -323,3 +323,24 @@ func TestScreens(t *testing.T) {
 		t.Logf("wrote %s", file)
 	})
 }
+
+// TestAccountListFiltersAsTheAdminTypes: with JavaScript the search box
+// filters the list without a submit (htmx); the filter form works without it.
+func TestAccountListFiltersAsTheAdminTypes(t *testing.T) {
+	ctx := newBrowser(t)
+	a := startApp(t, storagetest.OpenSQLite(t))
+	tab := newTab(t, ctx)
+	browserLogin(t, tab, a, "admin", demo.Password)
+	do(t, tab,
+		chromedp.Navigate(a.URL+"/admin/accounts"),
+		chromedp.WaitVisible(chromedp.CSS(`#results a[href^="/admin/accounts/"]`)),
+		chromedp.SendKeys(chromedp.ID("q"), "squad"),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#results tbody tr").length === 1`),
+	)
+	if got := run(t, tab, chromedp.Text(chromedp.CSS("#results tbody tr td a"))); got != "郑中队" {
+		t.Fatalf("filtered list shows %q, want the squad leader 郑中队", got)
+	}
+	if loc := run(t, tab, chromedp.Location()); !strings.Contains(loc, "q=squad") {
+		t.Fatalf("the address %s does not keep the filter", loc)
+	}
+}
