@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -152,15 +153,19 @@ type resolved struct {
 // PostgreSQL, of conflicting last-used updates) when its entry expires. The
 // shared lookup does not end when the first caller goes away.
 func (s *Service) resolve(ctx context.Context, hash string,
-	lookup func(ctx context.Context, hash string, now time.Time) (*Actor, *Account, error)) (*Actor, *Account, error) {
+	lookup func(ctx context.Context, hash string, gen uint64, now time.Time) (*Actor, *Account, error)) (*Actor, *Account, error) {
 	now := s.now()
 	if actor, acc, ok := s.cache.get(hash, now); ok {
 		return actor, acc, nil
 	}
-	v, err, _ := s.resolving.Do(hash, func() (any, error) {
+	// The generation is part of the key: a request that arrives after a
+	// write (a revocation, say) never joins a lookup that began before it.
+	gen := s.cache.generation()
+	key := hash + "@" + strconv.FormatUint(gen, 10)
+	v, err, _ := s.resolving.Do(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		actor, acc, err := lookup(ctx, hash, now)
+		actor, acc, err := lookup(ctx, hash, gen, now)
 		return resolved{actor, acc}, err
 	})
 	if err != nil {
@@ -172,8 +177,7 @@ func (s *Service) resolve(ctx context.Context, hash string,
 	return &actor, &acc, nil
 }
 
-func (s *Service) resolveSession(ctx context.Context, hash string, now time.Time) (*Actor, *Account, error) {
-	gen := s.cache.generation()
+func (s *Service) resolveSession(ctx context.Context, hash string, gen uint64, now time.Time) (*Actor, *Account, error) {
 	sess, err := s.store.SessionByHash(ctx, hash)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.session_invalid")
@@ -206,8 +210,7 @@ func (s *Service) resolveSession(ctx context.Context, hash string, now time.Time
 	return actor, a, nil
 }
 
-func (s *Service) resolveToken(ctx context.Context, hash string, now time.Time) (*Actor, *Account, error) {
-	gen := s.cache.generation()
+func (s *Service) resolveToken(ctx context.Context, hash string, gen uint64, now time.Time) (*Actor, *Account, error) {
 	t, err := s.store.APITokenByHash(ctx, hash)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil, nil, apperr.New(apperr.Unauthenticated, "auth.token_invalid")

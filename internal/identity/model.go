@@ -96,6 +96,8 @@ type AccountFilter struct {
 	Role   Role
 	UnitID string
 	Query  string // substring of username or display name
+	// Locked selects only accounts locked after failed sign-ins.
+	Locked bool
 	Limit  int
 	Offset int
 }

@@ -326,6 +326,9 @@ func (s *IdentityStore) ListAccounts(ctx context.Context, f identity.AccountFilt
 	if f.UnitID != "" {
 		w.add("EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.account_id = accounts.id AND ra.unit_id = " + w.arg(f.UnitID) + ")")
 	}
+	if f.Locked {
+		w.add("locked_at IS NOT NULL")
+	}
 	if f.Query != "" {
 		p := w.arg(likeArg(f.Query))
 		w.add("(username LIKE " + p + ` ESCAPE '\' OR LOWER(display_name) LIKE ` + p + ` ESCAPE '\')`)

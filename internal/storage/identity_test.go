@@ -396,6 +396,14 @@ func TestListAccountsFilters(t *testing.T) {
 		createAccount(t, s, "b.officer", assign(identity.RoleOfficer, tr.distB))
 		createAccount(t, s, "both", assign(identity.RoleSupervisor, tr.distB), assign(identity.RoleInspector, tr.streetA))
 		createAccount(t, s, "no.role")
+		locked, err := s.AccountByUsername(ctx, "b.officer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		locked.LockedAt, locked.FailedLogins = locked.CreatedAt, 10
+		if err := s.UpdateAccount(ctx, locked); err != nil {
+			t.Fatal(err)
+		}
 		all := identity.Scope{All: true}
 		cases := []struct {
 			name string
@@ -413,6 +421,8 @@ func TestListAccountsFilters(t *testing.T) {
 			{"query username", identity.AccountFilter{Scope: all, Query: "OFFICER"}, []string{"a.officer", "b.officer"}},
 			{"query display name", identity.AccountFilter{Scope: all, Query: "显示 no"}, []string{"no.role"}},
 			{"query underscore is literal", identity.AccountFilter{Scope: all, Query: "a_admin"}, nil},
+			{"locked", identity.AccountFilter{Scope: all, Locked: true}, []string{"b.officer"}},
+			{"locked in district A", identity.AccountFilter{Scope: identity.Scope{Paths: []string{tr.distA.Path}}, Locked: true}, nil},
 		}
 		for _, c := range cases {
 			if c.f.Limit == 0 {

@@ -222,16 +222,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if actor.HasRole(identity.RoleAdmin) {
-		all, _, err := s.identity.Accounts(ctx, actor, identity.AccountFilter{Limit: 200})
+		locked, n, err := s.identity.Accounts(ctx, actor, identity.AccountFilter{Locked: true, Limit: 20})
 		if err != nil {
 			return err
 		}
-		for _, a := range all {
-			if a.Locked() {
-				d.LockedAccounts = append(d.LockedAccounts, a)
-			}
-		}
-		d.Locked = len(d.LockedAccounts)
+		d.LockedAccounts, d.Locked = locked, n
 	}
 	for _, as := range actor.Assignments {
 		if as.Role == identity.RoleSquadLeader {
