@@ -25,6 +25,11 @@ const touchEvery = time.Minute
 // increasing delay (refused with rate_limited, password not checked), and
 // after LockAfter failures the account is locked until an administrator
 // unlocks it. Unknown usernames and wrong passwords get the same answer.
+//
+// Each attempt is booked as a failure before its password is checked, in a
+// transaction that also checks the lock and the delay: parallel guesses
+// cannot slip past the count while the (slow) hash runs. A correct password
+// then clears the count.
 func (s *Service) Login(ctx context.Context, username, password string) (token string, a *Account, err error) {
 	username = NormaliseUsername(username)
 	// A username no account can have never reaches the store: PostgreSQL
@@ -40,28 +45,21 @@ func (s *Service) Login(ctx context.Context, username, password string) (token s
 	if err != nil {
 		return "", nil, err
 	}
-	now := s.now()
-	if a.Locked() {
-		return "", nil, apperr.New(apperr.AccountLocked, "login.locked")
-	}
-	if now.Before(a.RetryAt) {
-		wait := int(a.RetryAt.Sub(now).Seconds() + 0.999)
-		return "", nil, apperr.New(apperr.RateLimited, "login.wait").With(map[string]any{"Seconds": wait})
+	if err := s.bookAttempt(ctx, a.ID); err != nil {
+		return "", nil, err
 	}
 	ok, err := s.verify(ctx, a.PasswordHash, password)
 	if err != nil {
 		return "", nil, err
 	}
 	if !ok {
-		if err := s.recordFailure(ctx, a.ID); err != nil {
-			return "", nil, err
-		}
 		return "", nil, apperr.New(apperr.Unauthenticated, "login.failed")
 	}
 	if a.Disabled {
 		return "", nil, apperr.New(apperr.Forbidden, "login.disabled")
 	}
 	token, hash := newSecret(sessionPrefix)
+	now := s.now()
 	// A new session and cleared failure counters change nothing a cached
 	// credential holds, so this write keeps the cache.
 	err = s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
@@ -69,12 +67,10 @@ func (s *Service) Login(ctx context.Context, username, password string) (token s
 		if err != nil {
 			return err
 		}
-		if fresh.FailedLogins != 0 {
-			clearFailures(fresh)
-			fresh.UpdatedAt = now
-			if err := tx.UpdateAccount(ctx, fresh); err != nil {
-				return err
-			}
+		clearFailures(fresh)
+		fresh.UpdatedAt = now
+		if err := tx.UpdateAccount(ctx, fresh); err != nil {
+			return err
 		}
 		a = fresh
 		return tx.CreateSession(ctx, &Session{TokenHash: hash, AccountID: a.ID, CreatedAt: now,
@@ -86,13 +82,23 @@ func (s *Service) Login(ctx context.Context, username, password string) (token s
 	return token, a, nil
 }
 
-func (s *Service) recordFailure(ctx context.Context, id string) error {
+// bookAttempt refuses a sign-in attempt on a locked account or before its
+// wait is over; otherwise it counts the attempt as a failure, with the delay
+// or lock that failure brings, until a correct password clears it.
+func (s *Service) bookAttempt(ctx context.Context, id string) error {
 	return s.store.Atomic(ctx, func(ctx context.Context, tx Store) error {
 		a, err := tx.AccountByID(ctx, id)
 		if err != nil {
 			return err
 		}
 		now := s.now()
+		if a.Locked() {
+			return apperr.New(apperr.AccountLocked, "login.locked")
+		}
+		if now.Before(a.RetryAt) {
+			wait := int(a.RetryAt.Sub(now).Seconds() + 0.999)
+			return apperr.New(apperr.RateLimited, "login.wait").With(map[string]any{"Seconds": wait})
+		}
 		a.FailedLogins++
 		if a.FailedLogins >= s.opt.LockAfter {
 			a.LockedAt = now

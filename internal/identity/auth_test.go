@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -622,6 +623,42 @@ func TestChangeOwnPassword(t *testing.T) {
 		wantErr(t, err, apperr.Unauthenticated, "login.failed")
 		if _, _, err := w.svc.Login(ctx, "zhang.san", "brand-new-pass"); err != nil {
 			t.Fatalf("Login with the new password: %v", err)
+		}
+	})
+}
+
+// TestParallelGuessesCannotOutrunTheFailureCount sends many wrong passwords
+// at once: each attempt is counted before its hash runs, so no more than
+// SlowAfter of them have their password checked.
+func TestParallelGuessesCannotOutrunTheFailureCount(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db)
+		w.account(t, w.cityAdmin.Actor(), "zhao.liu", identity.RoleOfficer, w.distA)
+		const guesses = 24
+		errs := make(chan error, guesses)
+		var wg sync.WaitGroup
+		for range guesses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, err := w.svc.Login(context.Background(), "zhao.liu", "wrong-password")
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		checked := 0
+		for err := range errs {
+			switch apperr.CodeOf(err) {
+			case apperr.Unauthenticated:
+				checked++
+			case apperr.RateLimited, apperr.AccountLocked:
+			default:
+				t.Fatalf("unexpected answer to a guess: %v", err)
+			}
+		}
+		if checked > testSlowAfter {
+			t.Fatalf("%d parallel guesses had their password checked, want at most %d", checked, testSlowAfter)
 		}
 	})
 }
