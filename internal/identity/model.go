@@ -47,7 +47,7 @@ func (a *Account) Locked() bool { return !a.LockedAt.IsZero() }
 // Actor returns the acting principal for this account.
 func (a *Account) Actor() *Actor {
 	return &Actor{AccountID: a.ID, Username: a.Username, DisplayName: a.DisplayName,
-		Disabled: a.Disabled, Assignments: a.Assignments}
+		Disabled: a.Disabled, MustChangePassword: a.MustChangePassword, Assignments: a.Assignments}
 }
 
 // Session is a server-side UI session. Only the hash of its token is stored.

@@ -22,7 +22,10 @@ type Actor struct {
 	Username    string
 	DisplayName string
 	Disabled    bool
-	Assignments []Assignment
+	// MustChangePassword: an administrator reset the password, and until the
+	// owner sets a new one the account may only see itself and change it.
+	MustChangePassword bool
+	Assignments        []Assignment
 	// system marks the command-line operator (see System).
 	system bool
 }
@@ -90,8 +93,9 @@ func refuse(key string, args map[string]any) Decision {
 // and if not, why. The order of checks is part of the contract:
 //  1. a signed-in, enabled account;
 //  2. a declared action;
-//  3. auxiliary staff are refused every enforcement act, whatever other roles
-//     the account holds;
+//  3. auxiliary staff, and administrators, are refused every enforcement act,
+//     whatever other roles the account holds; an account whose password was
+//     reset may only see itself and change its password;
 //  4. self-service actions apply to the actor's own resources only;
 //  5. a role that grants the action, held in a unit whose subtree contains
 //     the resource.
@@ -129,6 +133,14 @@ func gate(actor *Actor, action Action) (actionRule, Decision) {
 	}
 	if rule.kind == KindEnforcement && actor.HasRole(RoleAuxiliary) {
 		return rule, refuse("perm.auxiliary_no_enforcement", nil)
+	}
+	// Separation of duties (DESIGN §1): whoever administers accounts and
+	// roles never acts on cases, whatever other roles the account holds.
+	if rule.kind == KindEnforcement && actor.HasRole(RoleAdmin) {
+		return rule, refuse("perm.admin_no_enforcement", nil)
+	}
+	if actor.MustChangePassword && action != ActSelfView && action != ActSelfPassword {
+		return rule, refuse("perm.must_change_password", nil)
 	}
 	if actor.system {
 		if rule.kind == KindAdministration {

@@ -158,6 +158,8 @@ func TestDecideEveryRoleAndAction(t *testing.T) {
 				wantAllowed(t, d, what)
 			case role == identity.RoleAuxiliary && rule.kind == identity.KindEnforcement:
 				wantRefused(t, d, "perm.auxiliary_no_enforcement", what)
+			case role == identity.RoleAdmin && rule.kind == identity.KindEnforcement:
+				wantRefused(t, d, "perm.admin_no_enforcement", what)
 			default:
 				wantRefused(t, d, "perm.role_required", what)
 			}
@@ -468,6 +470,44 @@ func TestUnitKindParents(t *testing.T) {
 		for _, p := range identity.UnitKinds() {
 			if got := k.AllowedParent(p); got != slices.Contains(want, p) {
 				t.Errorf("%s under %s: got %v, want %v", k, p, got, !got)
+			}
+		}
+	}
+}
+
+// An administrator who also holds an enforcement role still never acts on
+// cases (DESIGN §1: administrators do not act on cases).
+func TestAdministratorIsRefusedEveryEnforcementActionWhateverElseItHolds(t *testing.T) {
+	for _, action := range identity.Actions() {
+		if action.Kind() != identity.KindEnforcement {
+			continue
+		}
+		for _, granting := range action.GrantedBy() {
+			a := actor("acct-1", string(identity.RoleAdmin), cityPath)
+			a.Assignments = append(a.Assignments, identity.Assignment{Role: granting, UnitPath: cityPath})
+			wantRefused(t, identity.Decide(a, action, identity.InUnit(cityPath)), "perm.admin_no_enforcement",
+				"admin+"+string(granting)+" → "+string(action))
+		}
+	}
+}
+
+// After an administrator's reset, the account may see itself and change its
+// password, and nothing else, until it does.
+func TestResetPasswordLimitsTheAccountToChangingIt(t *testing.T) {
+	a := actor("acct-1", string(identity.RoleAdmin), cityPath)
+	a.MustChangePassword = true
+	for _, action := range identity.Actions() {
+		res := identity.InUnit(cityPath)
+		if action.Kind() == identity.KindSelf {
+			res = identity.Owned("acct-1")
+		}
+		d := identity.Decide(a, action, res)
+		switch action {
+		case identity.ActSelfView, identity.ActSelfPassword:
+			wantAllowed(t, d, string(action))
+		default:
+			if d.Allowed {
+				t.Errorf("%s allowed before the reset password was changed", action)
 			}
 		}
 	}

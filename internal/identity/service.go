@@ -584,6 +584,11 @@ func (s *Service) ResetPassword(ctx context.Context, actor *Actor, id, password 
 	if err := decideOnAccount(actor, ActAccountResetPass, cur); err != nil {
 		return nil, err
 	}
+	// Your own password you change with the current one, so a borrowed
+	// session cannot take the account over.
+	if actor.AccountID == cur.ID {
+		return nil, apperr.New(apperr.Forbidden, "account.reset_self")
+	}
 	if k := CheckPasswordPolicy(password, cur.Username); k != "" {
 		return nil, apperr.InvalidFields(apperr.Field("password", k))
 	}
@@ -593,9 +598,11 @@ func (s *Service) ResetPassword(ctx context.Context, actor *Actor, id, password 
 	}
 	return s.mutateAccount(ctx, actor, ActAccountResetPass, id, func(ctx context.Context, tx Store, a *Account) error {
 		a.PasswordHash = hash
-		a.MustChangePassword = actor.AccountID != a.ID
+		a.MustChangePassword = true
 		clearFailures(a)
-		return tx.DeleteSessionsOf(ctx, a.ID)
+		// A reset means the old password is not to be trusted: whatever was
+		// signed in with it ends.
+		return revokeAccess(ctx, tx, a.ID, s.now())
 	})
 }
 
@@ -621,21 +628,14 @@ func (s *Service) SetAssignments(ctx context.Context, actor *Actor, id string, i
 		if err != nil {
 			return err
 		}
-		if actor.AccountID == a.ID && actor.HasRole(RoleAdmin) && !hasRole(as, RoleAdmin) {
-			return apperr.New(apperr.Forbidden, "account.not_self")
+		// Nobody grants or removes their own roles: no self-escalation, no
+		// administrator locking themself out.
+		if actor.AccountID == a.ID {
+			return apperr.New(apperr.Forbidden, "account.roles_self")
 		}
 		a.Assignments = as
 		return tx.SetAssignments(ctx, a.ID, as)
 	})
-}
-
-func hasRole(as []Assignment, r Role) bool {
-	for _, a := range as {
-		if a.Role == r {
-			return true
-		}
-	}
-	return false
 }
 
 // mutateAccount loads an account, checks action on it, applies fn and saves,

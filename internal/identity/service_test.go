@@ -539,17 +539,25 @@ func TestAdminCannotDisableSelf(t *testing.T) {
 	})
 }
 
-func TestAdminCannotDropOwnAdminRole(t *testing.T) {
+func TestNobodyChangesTheirOwnRoles(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		w := newWorld(t, db)
 		ctx := context.Background()
 		admin := w.cityAdmin.Actor()
 		_, err := w.svc.SetAssignments(ctx, admin, w.cityAdmin.ID, []identity.AssignmentInput{{Role: identity.RoleSupervisor, UnitID: w.city.ID}})
-		wantErr(t, err, apperr.Forbidden, "account.not_self")
-		a, err := w.svc.SetAssignments(ctx, admin, w.cityAdmin.ID, []identity.AssignmentInput{
+		wantErr(t, err, apperr.Forbidden, "account.roles_self")
+		_, err = w.svc.SetAssignments(ctx, admin, w.cityAdmin.ID, []identity.AssignmentInput{
+			{Role: identity.RoleAdmin, UnitID: w.city.ID}, {Role: identity.RoleSquadLeader, UnitID: w.city.ID}})
+		wantErr(t, err, apperr.Forbidden, "account.roles_self")
+		if got := w.fresh(t, w.cityAdmin.ID).Assignments; len(got) != 1 || got[0].Role != identity.RoleAdmin {
+			t.Fatalf("own roles changed to %+v", got)
+		}
+		// Another administrator may.
+		other := w.account(t, admin, "second.admin", identity.RoleAdmin, w.city)
+		a, err := w.svc.SetAssignments(ctx, other.Actor(), w.cityAdmin.ID, []identity.AssignmentInput{
 			{Role: identity.RoleAdmin, UnitID: w.city.ID}, {Role: identity.RoleSupervisor, UnitID: w.city.ID}})
-		if err != nil || len(a.Assignments) != 2 || len(w.fresh(t, w.cityAdmin.ID).Assignments) != 2 {
-			t.Fatalf("adding a role to self: %+v, %v", a, err)
+		if err != nil || len(a.Assignments) != 2 {
+			t.Fatalf("another administrator adding a role: %+v, %v", a, err)
 		}
 	})
 }

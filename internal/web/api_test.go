@@ -379,3 +379,30 @@ func TestAnonymousClientIsAskedToSignInBeforeItsInputIsJudged(t *testing.T) {
 	r := a.anonymous().sendJSON(t, http.MethodPost, "/api/v1/units", map[string]any{"code": "?"})
 	r.wantError(t, http.StatusUnauthorized, "unauthenticated")
 }
+
+func TestResetPasswordEndsTokensAndLimitsTheAccountUntilChanged(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		a := startApp(t, db)
+		admin := a.bearer(t, "admin", demo.Password)
+		before := a.bearer(t, "operator", demo.Password)
+		before.getJSON(t, "/api/v1/me").wantStatus(t, http.StatusOK)
+
+		op := a.account(t, "operator")
+		admin.sendJSON(t, http.MethodPost, "/api/v1/accounts/"+op.ID+"/password", map[string]any{"password": "reset-by-admin-1"}).
+			wantStatus(t, http.StatusOK)
+		before.getJSON(t, "/api/v1/me").wantError(t, http.StatusUnauthorized, "unauthenticated")
+
+		after := a.login(t, "operator", "reset-by-admin-1")
+		after.getJSON(t, "/api/v1/me").wantStatus(t, http.StatusOK)
+		e := after.sendJSON(t, http.MethodPost, "/api/v1/tokens", map[string]any{"name": "sneaky"}).
+			wantError(t, http.StatusForbidden, "forbidden")
+		if want := a.T(i18n.ZH, "perm.must_change_password", nil); e.Error.Message != want {
+			t.Fatalf("refusal %q, want %q", e.Error.Message, want)
+		}
+		// Resetting one's own password is refused: that needs the current one.
+		adminAcc := a.account(t, "admin")
+		admin.sendJSON(t, http.MethodPost, "/api/v1/accounts/"+adminAcc.ID+"/password", map[string]any{"password": "self-chosen-1"}).
+			wantError(t, http.StatusForbidden, "forbidden")
+	})
+}

@@ -278,11 +278,16 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderAccountPage(w http.ResponseWriter, r *http.Request, status int, v *view) error {
-	tokens, err := s.identity.APITokens(r.Context(), v.Actor)
-	if err != nil {
-		return err
+	d := &accountPageData{}
+	// Until a reset password is changed, the page offers nothing else.
+	if !v.Account.MustChangePassword {
+		tokens, err := s.identity.APITokens(r.Context(), v.Actor)
+		if err != nil {
+			return err
+		}
+		d.Tokens = tokens
 	}
-	v.Data = &accountPageData{Tokens: tokens}
+	v.Data = d
 	if v.Flash == "" && v.Account.MustChangePassword {
 		v.Flash = "account.must_change_password"
 	}
@@ -317,6 +322,7 @@ func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request) error
 		return s.formFailure(w, r, v, err, func(st int) error { return s.renderAccountPage(w, r, st, v) })
 	}
 	v.Account.MustChangePassword = false
+	v.Actor.MustChangePassword = false
 	v.Flash = "account.password_changed"
 	return s.renderAccountPage(w, r, http.StatusOK, v)
 }
