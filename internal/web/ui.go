@@ -100,9 +100,21 @@ func form(r *http.Request) (url.Values, error) {
 	return r.PostForm, nil
 }
 
-// localPath accepts only a path on this site as a redirect target.
+// localPath accepts only a path on this site as a redirect target: one
+// leading slash, no scheme or host, and no control characters or
+// backslashes, which browsers strip or read as slashes ("/\t/evil.example"
+// would otherwise become "//evil.example").
 func localPath(p string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || len(p) > 2048 {
+		return "/"
+	}
+	for _, c := range p {
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return p
