@@ -14,6 +14,9 @@ type Assignment struct {
 	UnitPath string // materialised path of the unit, e.g. "/0001/0002/"
 	UnitName string
 	UnitCode string
+	// UnitDisabled: a role held in a disabled unit grants nothing (it still
+	// counts for the auxiliary and administrator refusals).
+	UnitDisabled bool
 }
 
 // Actor is who is acting: a signed-in account or an API token's account.
@@ -111,7 +114,7 @@ func Decide(actor *Actor, action Action, res Resource) Decision {
 		return Decision{Allowed: true}
 	}
 	for _, as := range actor.Assignments {
-		if grants(rule, as.Role) && Within(res.UnitPath, as.UnitPath) {
+		if grantsHere(rule, as) && Within(res.UnitPath, as.UnitPath) {
 			return Decision{Allowed: true}
 		}
 	}
@@ -152,11 +155,17 @@ func gate(actor *Actor, action Action) (actionRule, Decision) {
 		return rule, Decision{Allowed: true}
 	}
 	for _, as := range actor.Assignments {
-		if grants(rule, as.Role) {
+		if grantsHere(rule, as) {
 			return rule, Decision{Allowed: true}
 		}
 	}
 	return rule, refuse("perm.role_required", map[string]any{"Roles": RoleList(rule.roles)})
+}
+
+// grantsHere reports whether an assignment grants the rule's action: a
+// granting role, held in a unit that is not disabled.
+func grantsHere(rule actionRule, as Assignment) bool {
+	return !as.UnitDisabled && grants(rule, as.Role)
 }
 
 func grants(rule actionRule, r Role) bool {
@@ -223,7 +232,7 @@ func ScopeFor(actor *Actor, action Action) (Scope, Decision) {
 	}
 	var s Scope
 	for _, as := range actor.Assignments {
-		if !grants(rule, as.Role) || s.Contains(as.UnitPath) {
+		if !grantsHere(rule, as) || s.Contains(as.UnitPath) {
 			continue
 		}
 		// Drop narrower paths that the new one covers.

@@ -512,3 +512,17 @@ func TestResetPasswordLimitsTheAccountToChangingIt(t *testing.T) {
 		}
 	}
 }
+
+// Disabling a unit withdraws the authority of the roles held in it; the
+// refusal of enforcement to auxiliary staff stays wherever their role sits.
+func TestRolesInADisabledUnitGrantNothing(t *testing.T) {
+	a := actor("acct-1", string(identity.RoleAdmin), cityPath)
+	a.Assignments[0].UnitDisabled = true
+	wantRefused(t, identity.Decide(a, identity.ActAccountCreate, identity.InUnit(cityPath)), "perm.role_required", "admin of a disabled unit")
+	if s, d := identity.ScopeFor(a, identity.ActAccountView); d.Allowed || !s.Empty() {
+		t.Fatalf("scope of an admin of a disabled unit: %+v, %+v", s, d)
+	}
+	aux := actor("acct-2", string(identity.RoleOfficer), cityPath)
+	aux.Assignments = append(aux.Assignments, identity.Assignment{Role: identity.RoleAuxiliary, UnitPath: cityPath, UnitDisabled: true})
+	wantRefused(t, identity.Decide(aux, identity.ActPenaltyFile, identity.InUnit(cityPath)), "perm.auxiliary_no_enforcement", "officer + auxiliary in a disabled unit")
+}

@@ -583,3 +583,20 @@ func TestUpdateAccountChangesDisplayName(t *testing.T) {
 		wantErr(t, err, apperr.NotFound, "account.not_found")
 	})
 }
+
+func TestDisablingAUnitWithdrawsTheAuthorityHeldInIt(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		a := w.account(t, w.cityAdmin.Actor(), "district.admin", identity.RoleAdmin, w.distA)
+		if _, _, err := w.svc.Accounts(ctx, w.fresh(t, a.ID).Actor(), identity.AccountFilter{}); err != nil {
+			t.Fatalf("district admin lists accounts: %v", err)
+		}
+		disabled := true
+		if _, err := w.svc.UpdateUnit(ctx, w.cityAdmin.Actor(), w.distA.ID, identity.UnitPatch{Disabled: &disabled}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := w.svc.Accounts(ctx, w.fresh(t, a.ID).Actor(), identity.AccountFilter{})
+		wantErr(t, err, apperr.Forbidden, "perm.role_required")
+	})
+}
