@@ -384,8 +384,8 @@ func TestDisablingAccountEndsSessionsAndRevokesAPITokens(t *testing.T) {
 			t.Fatalf("ActorFromAPIToken before disabling: %v", err)
 		}
 
-		if _, err := w.svc.SetDisabled(ctx, w.cityAdmin.Actor(), a.ID, true); err != nil {
-			t.Fatalf("SetDisabled: %v", err)
+		if _, err := w.svc.UpdateAccount(ctx, w.cityAdmin.Actor(), a.ID, identity.AccountPatch{Disabled: new(true)}); err != nil {
+			t.Fatalf("disable: %v", err)
 		}
 		for _, s := range []string{s1, s2} {
 			_, _, err := w.svc.ActorFromSession(ctx, s)
@@ -401,8 +401,8 @@ func TestDisablingAccountEndsSessionsAndRevokesAPITokens(t *testing.T) {
 		}
 
 		// Re-enabling does not bring revoked tokens back.
-		if _, err := w.svc.SetDisabled(ctx, w.cityAdmin.Actor(), a.ID, false); err != nil {
-			t.Fatalf("SetDisabled(false): %v", err)
+		if _, err := w.svc.UpdateAccount(ctx, w.cityAdmin.Actor(), a.ID, identity.AccountPatch{Disabled: new(false)}); err != nil {
+			t.Fatalf("enable: %v", err)
 		}
 		_, _, err = w.svc.ActorFromAPIToken(ctx, tok)
 		wantErr(t, err, apperr.Unauthenticated, "auth.token_invalid")

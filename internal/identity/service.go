@@ -523,11 +523,23 @@ func (s *Service) Accounts(ctx context.Context, actor *Actor, f AccountFilter) (
 // AccountPatch edits an account; nil fields stay as they are.
 type AccountPatch struct {
 	DisplayName *string
+	// Disabled disables or re-enables the account. Disabling ends its
+	// sessions and revokes its API tokens at once.
+	Disabled *bool
 }
 
-// UpdateAccount edits an account's details.
+// UpdateAccount edits an account in one transaction: each field needs its
+// own permission (account.update for details, account.disable for the
+// status), and either all of the patch applies or none of it.
 func (s *Service) UpdateAccount(ctx context.Context, actor *Actor, id string, p AccountPatch) (*Account, error) {
-	return s.mutateAccount(ctx, actor, ActAccountUpdate, id, func(ctx context.Context, tx Store, a *Account) error {
+	if p.DisplayName == nil && p.Disabled == nil {
+		return s.Account(ctx, actor, id)
+	}
+	action := ActAccountUpdate
+	if p.DisplayName == nil {
+		action = ActAccountDisable
+	}
+	return s.mutateAccount(ctx, actor, action, id, func(ctx context.Context, tx Store, a *Account) error {
 		if p.DisplayName != nil {
 			name := strings.TrimSpace(*p.DisplayName)
 			if k := checkText(name, 1, 64); k != "" {
@@ -535,19 +547,17 @@ func (s *Service) UpdateAccount(ctx context.Context, actor *Actor, id string, p 
 			}
 			a.DisplayName = name
 		}
-		return nil
-	})
-}
-
-// SetDisabled disables or re-enables an account. Disabling ends its sessions
-// and revokes its API tokens at once.
-func (s *Service) SetDisabled(ctx context.Context, actor *Actor, id string, disabled bool) (*Account, error) {
-	return s.mutateAccount(ctx, actor, ActAccountDisable, id, func(ctx context.Context, tx Store, a *Account) error {
-		if disabled && actor.AccountID == a.ID {
+		if p.Disabled == nil {
+			return nil
+		}
+		if err := decideOnAccount(actor, ActAccountDisable, a); err != nil {
+			return err
+		}
+		if *p.Disabled && actor.AccountID == a.ID {
 			return apperr.New(apperr.Forbidden, "account.not_self")
 		}
-		a.Disabled = disabled
-		if disabled {
+		a.Disabled = *p.Disabled
+		if a.Disabled {
 			return revokeAccess(ctx, tx, a.ID, s.now())
 		}
 		return nil

@@ -511,17 +511,17 @@ func TestDistrictAdminCannotDisableCityAccount(t *testing.T) {
 		both := w.account(t, city, "both", identity.RoleOfficer, w.streetA, identity.RoleSupervisor, w.city)
 		inA := w.account(t, city, "a.officer", identity.RoleOfficer, w.streetA)
 		for _, id := range []string{w.cityAdmin.ID, super.ID, both.ID} {
-			_, err := w.svc.SetDisabled(ctx, adminA, id, true)
+			_, err := w.svc.UpdateAccount(ctx, adminA, id, identity.AccountPatch{Disabled: new(true)})
 			wantErr(t, err, apperr.Forbidden, "perm.outside_jurisdiction")
 			if w.fresh(t, id).Disabled {
 				t.Fatalf("account %s was disabled by a district admin", id)
 			}
 		}
-		a, err := w.svc.SetDisabled(ctx, adminA, inA.ID, true)
+		a, err := w.svc.UpdateAccount(ctx, adminA, inA.ID, identity.AccountPatch{Disabled: new(true)})
 		if err != nil || !a.Disabled || !w.fresh(t, inA.ID).Disabled {
 			t.Fatalf("district admin disabling an account of the district: %+v, %v", a, err)
 		}
-		a, err = w.svc.SetDisabled(ctx, adminA, inA.ID, false)
+		a, err = w.svc.UpdateAccount(ctx, adminA, inA.ID, identity.AccountPatch{Disabled: new(false)})
 		if err != nil || a.Disabled || w.fresh(t, inA.ID).Disabled {
 			t.Fatalf("re-enabling: %+v, %v", a, err)
 		}
@@ -531,7 +531,7 @@ func TestDistrictAdminCannotDisableCityAccount(t *testing.T) {
 func TestAdminCannotDisableSelf(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		w := newWorld(t, db)
-		_, err := w.svc.SetDisabled(context.Background(), w.cityAdmin.Actor(), w.cityAdmin.ID, true)
+		_, err := w.svc.UpdateAccount(context.Background(), w.cityAdmin.Actor(), w.cityAdmin.ID, identity.AccountPatch{Disabled: new(true)})
 		wantErr(t, err, apperr.Forbidden, "account.not_self")
 		if w.fresh(t, w.cityAdmin.ID).Disabled {
 			t.Fatal("the administrator disabled itself")

@@ -316,7 +316,7 @@ func (s *Server) accountStatus(w http.ResponseWriter, r *http.Request) error {
 		flash = "account.disabled_now"
 	}
 	return s.accountAction(w, r, flash, func(v *view, _ url.Values, id string) error {
-		_, err := s.identity.SetDisabled(r.Context(), v.Actor, id, disable)
+		_, err := s.identity.UpdateAccount(r.Context(), v.Actor, id, identity.AccountPatch{Disabled: &disable})
 		return err
 	})
 }

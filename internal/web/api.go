@@ -380,23 +380,10 @@ type updateAccountInput struct {
 }
 
 func (s *Server) apiUpdateAccount(ctx context.Context, in *updateAccountInput) (*accountOutput, error) {
-	actor := actorOf(ctx)
-	var a *identity.Account
-	var err error
-	if in.Body.DisplayName != nil {
-		if a, err = s.identity.UpdateAccount(ctx, actor, in.ID, identity.AccountPatch{DisplayName: in.Body.DisplayName}); err != nil {
-			return nil, err
-		}
-	}
-	if in.Body.Disabled != nil {
-		if a, err = s.identity.SetDisabled(ctx, actor, in.ID, *in.Body.Disabled); err != nil {
-			return nil, err
-		}
-	}
-	if a == nil {
-		if a, err = s.identity.Account(ctx, actor, in.ID); err != nil {
-			return nil, err
-		}
+	a, err := s.identity.UpdateAccount(ctx, actorOf(ctx), in.ID, identity.AccountPatch{
+		DisplayName: in.Body.DisplayName, Disabled: in.Body.Disabled})
+	if err != nil {
+		return nil, err
 	}
 	return &accountOutput{Body: s.accountOut(ctx, a)}, nil
 }

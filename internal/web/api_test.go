@@ -406,3 +406,23 @@ func TestResetPasswordEndsTokensAndLimitsTheAccountUntilChanged(t *testing.T) {
 			wantError(t, http.StatusForbidden, "forbidden")
 	})
 }
+
+func TestAccountPatchAppliesWhollyOrNotAtAll(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		a := startApp(t, db)
+		admin := a.bearer(t, "admin", demo.Password)
+		self := a.account(t, "admin")
+		admin.sendJSON(t, http.MethodPatch, "/api/v1/accounts/"+self.ID, map[string]any{"display_name": "改了名", "disabled": true}).
+			wantError(t, http.StatusForbidden, "forbidden")
+		if got := a.account(t, "admin").DisplayName; got != self.DisplayName {
+			t.Fatalf("a refused patch changed the name to %q", got)
+		}
+		op := a.account(t, "operator")
+		admin.sendJSON(t, http.MethodPatch, "/api/v1/accounts/"+op.ID, map[string]any{"display_name": "新名字", "disabled": true}).
+			wantStatus(t, http.StatusOK)
+		if got := a.account(t, "operator"); got.DisplayName != "新名字" || !got.Disabled {
+			t.Fatalf("patch applied partly: %+v", got)
+		}
+	})
+}
