@@ -10,12 +10,14 @@ func New() string {
 	return uuid.Must(uuid.NewV7()).String()
 }
 
-// Valid reports whether s is a canonical UUID, so that malformed IDs from a
-// request are refused before they reach a query.
+// Valid reports whether s is a UUID in canonical lower-case form, so that
+// malformed IDs from a request are refused before they reach a query. Upper
+// case is refused too: PostgreSQL compares uuid values and SQLite compares
+// text, and the two stores must answer alike.
 func Valid(s string) bool {
 	if len(s) != 36 {
 		return false
 	}
-	_, err := uuid.Parse(s)
-	return err == nil
+	u, err := uuid.Parse(s)
+	return err == nil && u.String() == s
 }

@@ -8,17 +8,16 @@ CREATE TABLE units (
     name_en     TEXT NOT NULL DEFAULT '',
     kind        TEXT NOT NULL,
     parent_id   UUID REFERENCES units(id),
-    path        TEXT NOT NULL UNIQUE COLLATE "C",
+    path        TEXT NOT NULL UNIQUE COLLATE "C", -- byte order: LIKE 'prefix%' uses the unique index
     disabled    BOOLEAN NOT NULL DEFAULT FALSE,
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL
 );
 CREATE INDEX units_parent ON units(parent_id);
-CREATE INDEX units_path ON units(path text_pattern_ops);
 
 CREATE TABLE accounts (
     id                    UUID PRIMARY KEY,
-    username              TEXT NOT NULL UNIQUE,
+    username              TEXT NOT NULL UNIQUE COLLATE "C",
     display_name          TEXT NOT NULL,
     password_hash         TEXT NOT NULL,
     disabled              BOOLEAN NOT NULL DEFAULT FALSE,
