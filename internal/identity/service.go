@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -182,6 +183,12 @@ func (s *Service) CreateUnit(ctx context.Context, actor *Actor, in UnitInput) (*
 			}
 			if err := Decide(actor, ActUnitCreate, Resource{}).Err(); err != nil {
 				return err
+			}
+			// A new city is a new tree: installing one is the server
+			// operator's act (chengguan unit add), not an administrator's
+			// of another city.
+			if !actor.system {
+				return apperr.New(apperr.Forbidden, "unit.city_by_operator")
 			}
 			u.Path = "/" + u.ID + "/"
 		} else {
@@ -396,14 +403,15 @@ func (s *Service) CreateAccount(ctx context.Context, actor *Actor, in AccountInp
 // resolveAssignments validates role/unit pairs and checks that actor may
 // grant each one in its unit.
 func (s *Service) resolveAssignments(ctx context.Context, tx Store, actor *Actor, action Action, in []AssignmentInput) ([]Assignment, error) {
+	// Every account holds at least one role; to take all authority away,
+	// disable the account.
 	if len(in) == 0 {
-		// An account with no role sits at the root of the tree.
-		return nil, Decide(actor, action, Resource{}).Err()
+		return nil, apperr.InvalidFields(apperr.Field("assignments", "account.role_required"))
 	}
 	var out []Assignment
 	seen := map[AssignmentInput]bool{}
 	for i, ai := range in {
-		field := "assignments[" + itoa(i) + "]"
+		field := "assignments[" + strconv.Itoa(i) + "]"
 		if !ai.Role.Valid() {
 			return nil, apperr.InvalidFields(apperr.Field(field+".role", "account.role_unknown"))
 		}
@@ -430,13 +438,6 @@ func (s *Service) resolveAssignments(ctx context.Context, tx Store, actor *Actor
 		out = append(out, Assignment{Role: ai.Role, UnitID: u.ID, UnitPath: u.Path, UnitName: u.Name, UnitCode: u.Code})
 	}
 	return out, nil
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }
 
 // accountResources are the places an account sits in the tree: one per

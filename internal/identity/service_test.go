@@ -424,7 +424,6 @@ func TestDistrictAdminListsOnlyAccountsAndUnitsInTheDistrict(t *testing.T) {
 		w.account(t, city, "a.inspector", identity.RoleInspector, w.commA)
 		w.account(t, city, "b.officer", identity.RoleOfficer, w.distB)
 		w.account(t, city, "city.supervisor", identity.RoleSupervisor, w.city)
-		w.account(t, identity.System(), "no.role")
 
 		accounts, total, err := w.svc.Accounts(ctx, adminA.Actor(), identity.AccountFilter{})
 		if err != nil {
@@ -437,7 +436,7 @@ func TestDistrictAdminListsOnlyAccountsAndUnitsInTheDistrict(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Accounts: %v", err)
 		}
-		if want := []string{"a.admin", "a.inspector", "b.officer", "city.admin", "city.supervisor", "no.role"}; !slices.Equal(names(accounts), want) || total != len(want) {
+		if want := []string{"a.admin", "a.inspector", "b.officer", "city.admin", "city.supervisor"}; !slices.Equal(names(accounts), want) || total != len(want) {
 			t.Fatalf("city admin's accounts: got %v (total %d), want %v", names(accounts), total, want)
 		}
 
@@ -479,11 +478,13 @@ func TestDistrictAdminCannotGrantRoleInAnotherDistrict(t *testing.T) {
 			accountInput("b.officer", identity.RoleOfficer, w.distB),
 			accountInput("b.officer", identity.RoleOfficer, w.streetA, identity.RoleOfficer, w.distB),
 			accountInput("b.officer", identity.RoleOfficer, w.city),
-			accountInput("b.officer"), // no role: sits at the root
 		} {
 			_, err := w.svc.CreateAccount(ctx, adminA, in)
 			wantErr(t, err, apperr.Forbidden, "perm.outside_jurisdiction")
 		}
+		// Every account holds a role.
+		_, err := w.svc.CreateAccount(ctx, adminA, accountInput("b.officer"))
+		wantField(t, err, "assignments", "account.role_required")
 		// Nothing was written: the name is still free.
 		if a, err := w.svc.CreateAccount(ctx, adminA, accountInput("b.officer", identity.RoleOfficer, w.commA)); err != nil {
 			t.Fatalf("CreateAccount inside the district: %v", err)
@@ -492,7 +493,7 @@ func TestDistrictAdminCannotGrantRoleInAnotherDistrict(t *testing.T) {
 		}
 		// Nor may roles be moved out of the district afterwards.
 		insp := w.account(t, adminA, "a.inspector", identity.RoleInspector, w.streetA)
-		_, err := w.svc.SetAssignments(ctx, adminA, insp.ID, []identity.AssignmentInput{{Role: identity.RoleInspector, UnitID: w.distB.ID}})
+		_, err = w.svc.SetAssignments(ctx, adminA, insp.ID, []identity.AssignmentInput{{Role: identity.RoleInspector, UnitID: w.distB.ID}})
 		wantErr(t, err, apperr.Forbidden, "perm.outside_jurisdiction")
 		if got := w.fresh(t, insp.ID).Assignments; len(got) != 1 || got[0].UnitID != w.streetA.ID {
 			t.Fatalf("assignments after refused move: got %+v", got)
@@ -598,5 +599,29 @@ func TestDisablingAUnitWithdrawsTheAuthorityHeldInIt(t *testing.T) {
 		}
 		_, _, err := w.svc.Accounts(ctx, w.fresh(t, a.ID).Actor(), identity.AccountFilter{})
 		wantErr(t, err, apperr.Forbidden, "perm.role_required")
+	})
+}
+
+func TestOnlyTheServerOperatorCreatesACity(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		_, err := w.svc.CreateUnit(ctx, w.cityAdmin.Actor(), identity.UnitInput{Code: "999900", Name: "另一市", Kind: identity.KindCity})
+		wantErr(t, err, apperr.Forbidden, "unit.city_by_operator")
+		if _, err := w.svc.CreateUnit(ctx, identity.System(), identity.UnitInput{Code: "999900", Name: "另一市", Kind: identity.KindCity}); err != nil {
+			t.Fatalf("the operator creates a city: %v", err)
+		}
+	})
+}
+
+func TestRolesCannotBeEmptied(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db)
+		a := w.account(t, w.cityAdmin.Actor(), "li.si", identity.RoleInspector, w.streetA)
+		_, err := w.svc.SetAssignments(context.Background(), w.cityAdmin.Actor(), a.ID, nil)
+		wantField(t, err, "assignments", "account.role_required")
+		if len(w.fresh(t, a.ID).Assignments) != 1 {
+			t.Fatal("the refused change removed the role")
+		}
 	})
 }
