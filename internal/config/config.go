@@ -36,6 +36,9 @@ type Config struct {
 	// InsecureCookies drops the Secure attribute, for a test bed served over
 	// plain HTTP on a non-loopback address. Never set it in production.
 	InsecureCookies bool
+	// HSTS sends Strict-Transport-Security on every response: set it when
+	// the site is served over HTTPS, also through a TLS-terminating proxy.
+	HSTS bool
 	// TrustedOrigins are extra origins allowed to send state-changing requests
 	// (a reverse proxy's public origin, e.g. https://cg.example.gov.cn).
 	TrustedOrigins string
@@ -73,6 +76,7 @@ func (c *Config) options() []option {
 		{"login-lock-after", "failed logins before the account is locked", &c.LoginLockAfter, false},
 		{"max-body-bytes", "largest accepted request body", &c.MaxBodyBytes, false},
 		{"insecure-cookies", "omit the Secure cookie attribute (test beds on plain HTTP only)", &c.InsecureCookies, false},
+		{"hsts", "send Strict-Transport-Security (the site is served over HTTPS, e.g. behind a TLS proxy)", &c.HSTS, false},
 		{"trusted-origins", "comma-separated extra origins allowed to POST (behind a proxy)", &c.TrustedOrigins, false},
 	}
 }

@@ -139,9 +139,10 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers (on a reader connection, so a
+// probe does not wait for SQLite's one writer).
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.write.PingContext(ctx); err != nil {
+	if err := db.read.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping %s: %w", db.Dialect, err)
 	}
 	return nil

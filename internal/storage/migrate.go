@@ -21,6 +21,8 @@ func Migrations(d Dialect) fs.FS {
 	return sub
 }
 
+// provider runs the migrations over the writer connection: goose creates its
+// version table on first use, even when only asked for the version.
 func (db *DB) provider() (*goose.Provider, error) {
 	dialect := goose.DialectSQLite3
 	if db.Dialect == Postgres {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"chengguan/internal/identity"
 )
@@ -198,11 +199,8 @@ func (s *Server) accountNewPage(w http.ResponseWriter, r *http.Request) error {
 func rolesFromForm(f url.Values) []identity.AssignmentInput {
 	var out []identity.AssignmentInput
 	for _, k := range f["keep"] {
-		for i := 0; i < len(k); i++ {
-			if k[i] == '|' {
-				out = append(out, identity.AssignmentInput{Role: identity.Role(k[:i]), UnitID: k[i+1:]})
-				break
-			}
+		if role, unit, ok := strings.Cut(k, "|"); ok {
+			out = append(out, identity.AssignmentInput{Role: identity.Role(role), UnitID: unit})
 		}
 	}
 	for i := 0; i < 10; i++ {

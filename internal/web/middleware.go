@@ -129,20 +129,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.Int("status", sw.status),
 				slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", elapsed),
-				slog.String("actor", actorLabel(ri.actor)),
+				// The actor by account ID, never by name.
+				slog.String("actor", actorID(ri.actor)),
 				slog.Bool("client_gone", clientGone(r.Context())),
 			)
 		}()
 		next.ServeHTTP(sw, r)
 	})
-}
-
-// actorLabel identifies the actor in logs by account ID, never by name.
-func actorLabel(a *identity.Actor) string {
-	if a == nil {
-		return ""
-	}
-	return a.AccountID
 }
 
 func validRequestID(id string) bool {
@@ -171,7 +164,7 @@ func (s *Server) language(r *http.Request) *i18n.Localizer {
 
 // securityHeaders sets a strict policy on every response: no inline script
 // or style, no framing, no referrer leaks, no sniffing.
-func securityHeaders(next http.Handler) http.Handler {
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "+
@@ -181,7 +174,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
-		if r.TLS != nil {
+		if r.TLS != nil || s.cfg.HSTS {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)

@@ -71,7 +71,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.authenticate(h)
 	h = cop.Handler(h)
 	h = s.limitBody(h)
-	h = securityHeaders(h)
+	h = s.securityHeaders(h)
 	h = s.observe(h)
 	return h
 }
