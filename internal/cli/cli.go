@@ -50,6 +50,8 @@ Commands:
   user add       add an account: --username --role --unit [--name]; password on stdin
   user unlock    clear a lockout after failed logins: --username
   apikey add     issue an Open311 api_key: --name; the key is the last line printed
+  apikey list    list Open311 api_keys (never the keys themselves)
+  apikey revoke  stop accepting an Open311 api_key: --id
   bench me       load-test GET /api/v1/me on a child server: [--rate --connections --duration]
   config         print the effective configuration, secrets masked
   version        print the version
@@ -138,14 +140,16 @@ type runFunc func(ctx context.Context, cfg *config.Config, env Env) error
 
 func commands() map[string]func(fs *flag.FlagSet) runFunc {
 	return map[string]func(fs *flag.FlagSet) runFunc{
-		"serve":       func(*flag.FlagSet) runFunc { return serve },
-		"migrate":     func(*flag.FlagSet) runFunc { return migrate },
-		"demo":        func(*flag.FlagSet) runFunc { return loadDemo },
-		"unit add":    unitAdd,
-		"user add":    userAdd,
-		"user unlock": userUnlock,
-		"apikey add":  apikeyAdd,
-		"bench me":    benchMe,
+		"serve":         func(*flag.FlagSet) runFunc { return serve },
+		"migrate":       func(*flag.FlagSet) runFunc { return migrate },
+		"demo":          func(*flag.FlagSet) runFunc { return loadDemo },
+		"unit add":      unitAdd,
+		"user add":      userAdd,
+		"user unlock":   userUnlock,
+		"apikey add":    apikeyAdd,
+		"apikey list":   func(*flag.FlagSet) runFunc { return apikeyList },
+		"apikey revoke": apikeyRevoke,
+		"bench me":      benchMe,
 		"config": func(*flag.FlagSet) runFunc {
 			return func(_ context.Context, cfg *config.Config, env Env) error {
 				cfg.Fprint(env.Stdout)
@@ -377,6 +381,45 @@ func apikeyAdd(fs *flag.FlagSet) runFunc {
 		}
 		fmt.Fprintf(env.Stdout, "Open311 api_key %q created (id %s). Only its hash is stored: keep the key now.\n", k.Name, k.ID)
 		fmt.Fprintln(env.Stdout, key)
+		return nil
+	}
+}
+
+func apikeyList(ctx context.Context, cfg *config.Config, env Env) error {
+	a, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	keys, err := a.identity.Open311Keys(ctx, identity.System())
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		status := "active"
+		if !k.RevokedAt.IsZero() {
+			status = "revoked " + k.RevokedAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(env.Stdout, "%s  %s  created %s  %s\n", k.ID, k.Name, k.CreatedAt.Format(time.RFC3339), status)
+	}
+	return nil
+}
+
+func apikeyRevoke(fs *flag.FlagSet) runFunc {
+	id := fs.String("id", "", "id of the key, from chengguan apikey list")
+	return func(ctx context.Context, cfg *config.Config, env Env) error {
+		if *id == "" {
+			return usageError{"--id is required"}
+		}
+		a, err := open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.db.Close()
+		if err := a.identity.RevokeOpen311Key(ctx, identity.System(), *id); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "Open311 api_key %s revoked\n", *id)
 		return nil
 	}
 }

@@ -229,3 +229,28 @@ func TestMigrateReportsSchemaVersion(t *testing.T) {
 		}
 	})
 }
+
+func TestAPIKeyCanBeListedAndRevoked(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		out := mustRun(t, "", "apikey", "add", "--db", dsn, "--name", "随手拍")
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		key := lines[len(lines)-1]
+		list := mustRun(t, "", "apikey", "list", "--db", dsn)
+		if !strings.Contains(list, "随手拍") || !strings.Contains(list, "active") || strings.Contains(list, key) {
+			t.Fatalf("apikey list: %q", list)
+		}
+		id := strings.Fields(list)[0]
+		mustRun(t, "", "apikey", "revoke", "--db", dsn, "--id", id)
+		if list := mustRun(t, "", "apikey", "list", "--db", dsn); !strings.Contains(list, "revoked") {
+			t.Fatalf("apikey list after revoking: %q", list)
+		}
+		a := openApp(t, dsn)
+		if _, err := a.identity.VerifyOpen311Key(context.Background(), key); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("a revoked key: got %v, want forbidden", err)
+		}
+		code, _, errOut := run(t, nil, "", "apikey", "revoke", "--db", dsn, "--id", "01a1ff9d-0000-7000-8000-000000000000")
+		if code != 1 || !strings.Contains(errOut, "No such api_key") {
+			t.Fatalf("revoking an unknown key: exit %d, %q", code, errOut)
+		}
+	})
+}

@@ -345,3 +345,22 @@ func (s *Service) VerifyOpen311Key(ctx context.Context, key string) (*Open311Key
 	}
 	return k, err
 }
+
+// Open311Keys lists every Open311 key, revoked ones too.
+func (s *Service) Open311Keys(ctx context.Context, actor *Actor) ([]Open311Key, error) {
+	if err := Decide(actor, ActOpen311KeyManage, Resource{}).Err(); err != nil {
+		return nil, err
+	}
+	return s.store.ListOpen311Keys(ctx)
+}
+
+// RevokeOpen311Key stops a key from being accepted.
+func (s *Service) RevokeOpen311Key(ctx context.Context, actor *Actor, id string) error {
+	if err := Decide(actor, ActOpen311KeyManage, Resource{}).Err(); err != nil {
+		return err
+	}
+	if !ids.Valid(id) {
+		return apperr.New(apperr.NotFound, "open311.key_not_found")
+	}
+	return s.store.RevokeOpen311Key(ctx, id, s.now())
+}

@@ -139,4 +139,6 @@ type Store interface {
 	CreateOpen311Key(ctx context.Context, k *Open311Key) error
 	Open311KeyByHash(ctx context.Context, hash string) (*Open311Key, error)
 	ListOpen311Keys(ctx context.Context) ([]Open311Key, error)
+	// RevokeOpen311Key sets the revocation time once; later calls keep it.
+	RevokeOpen311Key(ctx context.Context, id string, at time.Time) error
 }

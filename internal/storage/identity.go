@@ -526,3 +526,12 @@ func (s *IdentityStore) ListOpen311Keys(ctx context.Context) ([]identity.Open311
 	}
 	return out, mapErr(rows.Err(), "")
 }
+
+// RevokeOpen311Key implements identity.Store.
+func (s *IdentityStore) RevokeOpen311Key(ctx context.Context, id string, at time.Time) error {
+	res, err := s.exec(ctx, `UPDATE open311_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, ms(at))
+	if err != nil {
+		return mapErr(err, "")
+	}
+	return mustAffect(res, "open311.key_not_found")
+}

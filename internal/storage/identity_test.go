@@ -626,6 +626,23 @@ func TestOpen311KeyLifecycle(t *testing.T) {
 		if len(list) != 2 || list[0].ID != k1.ID || list[1].ID != k2.ID || !list[0].RevokedAt.IsZero() {
 			t.Fatalf("ListOpen311Keys: got %+v, want both in creation order", list)
 		}
+
+		at := t0.Add(2 * time.Hour)
+		if err := s.RevokeOpen311Key(ctx, k1.ID, at); err != nil {
+			t.Fatalf("RevokeOpen311Key: %v", err)
+		}
+		got, err = s.Open311KeyByHash(ctx, "k1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTime(t, got.RevokedAt, stored(at), "RevokedAt after revoking")
+		// Revoking again keeps the first time.
+		if err := s.RevokeOpen311Key(ctx, k1.ID, at.Add(time.Hour)); err != nil {
+			t.Fatalf("RevokeOpen311Key again: %v", err)
+		}
+		got, _ = s.Open311KeyByHash(ctx, "k1")
+		wantTime(t, got.RevokedAt, stored(at), "RevokedAt after revoking twice")
+		wantCode(t, s.RevokeOpen311Key(ctx, ids.New(), at), apperr.NotFound, "RevokeOpen311Key of a missing key")
 	})
 }
 
@@ -749,7 +766,7 @@ func TestEveryStoreMethodHasAContractTest(t *testing.T) {
 		"CreateAccount", "UpdateAccount", "SetAssignments", "AccountByID", "AccountByUsername", "ListAccounts",
 		"CreateSession", "SessionByHash", "TouchSession", "DeleteSession", "DeleteSessionsOf",
 		"CreateAPIToken", "APITokenByHash", "ListAPITokens", "TouchAPIToken", "RevokeAPIToken", "RevokeAPITokensOf",
-		"CreateOpen311Key", "Open311KeyByHash", "ListOpen311Keys",
+		"CreateOpen311Key", "Open311KeyByHash", "ListOpen311Keys", "RevokeOpen311Key",
 	}
 	store := reflect.TypeFor[identity.Store]()
 	var methods []string
