@@ -23,6 +23,7 @@ import (
 
 	"chengguan/internal/config"
 	"chengguan/internal/demo"
+	"chengguan/internal/identity"
 	"chengguan/internal/loadgen"
 )
 
@@ -52,9 +53,11 @@ func benchMe(fs *flag.FlagSet) runFunc {
 		}
 		bcfg := *cfg
 		bcfg.DB = dsn
-		if err := loadDemo(ctx, &bcfg, Env{Stdout: io.Discard}); err != nil {
+		username, password, done, err := benchAccount(ctx, &bcfg)
+		if err != nil {
 			return err
 		}
+		defer done()
 		exe, err := os.Executable()
 		if err != nil {
 			return err
@@ -64,7 +67,7 @@ func benchMe(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer srv.stop()
-		token, err := demoAPIToken(ctx, srv.base, "admin")
+		token, err := demoAPIToken(ctx, srv.base, username, password)
 		if err != nil {
 			return err
 		}
@@ -164,9 +167,42 @@ func (c *child) stop() {
 	}
 }
 
-// demoAPIToken signs in as a demo account through the login form, as a
-// browser would, and issues an API token through the API.
-func demoAPIToken(ctx context.Context, base, username string) (string, error) {
+// benchAccount loads the demo city if it is missing and adds an
+// administrator of it with a password the benchmark knows. The account is
+// disabled when the benchmark ends.
+func benchAccount(ctx context.Context, cfg *config.Config) (username, password string, done func(), err error) {
+	a, err := open(ctx, cfg)
+	if err != nil {
+		return "", "", nil, err
+	}
+	defer a.db.Close()
+	if _, err := demo.Load(ctx, a.identity, demo.RandomPassword); err != nil {
+		return "", "", nil, err
+	}
+	sys := identity.System()
+	city, err := a.identity.UnitByCode(ctx, sys, demo.CityCode)
+	if err != nil {
+		return "", "", nil, err
+	}
+	password = demo.RandomPassword("")
+	acc, err := a.identity.CreateAccount(ctx, sys, identity.AccountInput{
+		Username: "bench-" + strings.ReplaceAll(password[:9], "-", ""), DisplayName: "bench", Password: password,
+		Assignments: []identity.AssignmentInput{{Role: identity.RoleAdmin, UnitID: city.ID}}})
+	if err != nil {
+		return "", "", nil, err
+	}
+	done = func() {
+		if b, err := open(context.Background(), cfg); err == nil {
+			_, _ = b.identity.UpdateAccount(context.Background(), sys, acc.ID, identity.AccountPatch{Disabled: new(true)})
+			b.db.Close()
+		}
+	}
+	return acc.Username, password, done, nil
+}
+
+// demoAPIToken signs in through the login form, as a browser would, and
+// issues an API token through the API.
+func demoAPIToken(ctx context.Context, base, username, password string) (string, error) {
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -180,7 +216,7 @@ func demoAPIToken(ctx context.Context, base, username string) (string, error) {
 		return client.Do(req)
 	}
 	resp, err := post("/login", "application/x-www-form-urlencoded",
-		url.Values{"username": {username}, "password": {demo.Password}}.Encode())
+		url.Values{"username": {username}, "password": {password}}.Encode())
 	if err != nil {
 		return "", err
 	}

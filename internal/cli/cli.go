@@ -49,6 +49,7 @@ Commands:
   unit add       add an organisation unit: --code --name --kind [--parent CODE] [--name-en]
   user add       add an account: --username --role --unit [--name]; password on stdin
   user unlock    clear a lockout after failed logins: --username
+  user passwd    set a new password (read from stdin) that must be changed at next sign-in: --username
   apikey add     issue an Open311 api_key: --name; the key is the last line printed
   apikey list    list Open311 api_keys (never the keys themselves)
   apikey revoke  stop accepting an Open311 api_key: --id
@@ -146,6 +147,7 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 		"unit add":      unitAdd,
 		"user add":      userAdd,
 		"user unlock":   userUnlock,
+		"user passwd":   userPasswd,
 		"apikey add":    apikeyAdd,
 		"apikey list":   func(*flag.FlagSet) runFunc { return apikeyList },
 		"apikey revoke": apikeyRevoke,
@@ -216,7 +218,7 @@ func loadDemo(ctx context.Context, cfg *config.Config, env Env) error {
 		return err
 	}
 	defer a.db.Close()
-	res, err := demo.Load(ctx, a.identity)
+	res, err := demo.Load(ctx, a.identity, demo.RandomPassword)
 	if err != nil {
 		return err
 	}
@@ -226,9 +228,14 @@ func loadDemo(ctx context.Context, cfg *config.Config, env Env) error {
 	} else {
 		fmt.Fprintf(w, "demo city 示范市 loaded: %d units, %d accounts created\n", res.UnitsCreated, res.AccountsCreated)
 	}
-	fmt.Fprintf(w, "\nDemo accounts (DEMO ONLY — every one has the password %q):\n", demo.Password)
+	fmt.Fprintln(w, "\nDemo accounts — DEMO ONLY. A password is shown once, when its account is created.")
+	fmt.Fprintln(w, "To set a new one: echo 'new-password' | chengguan user passwd --username NAME")
 	for _, acc := range demo.Accounts() {
-		fmt.Fprintf(w, "  %-11s %-16s %s\n", acc.Username, acc.Role, acc.DisplayName)
+		pw, ok := res.Passwords[acc.Username]
+		if !ok {
+			pw = "(shown when created)"
+		}
+		fmt.Fprintf(w, "  %-11s %-15s %-7s %s\n", acc.Username, acc.Role, acc.DisplayName, pw)
 	}
 	return nil
 }
@@ -360,6 +367,36 @@ func userUnlock(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "account %s unlocked\n", acc.Username)
+		return nil
+	}
+}
+
+// userPasswd is the server operator's way back in when no administrator
+// can sign in: the new password works once and must then be changed.
+func userPasswd(fs *flag.FlagSet) runFunc {
+	username := fs.String("username", "", "the account's username")
+	return func(ctx context.Context, cfg *config.Config, env Env) error {
+		if *username == "" {
+			return usageError{"--username is required"}
+		}
+		pw, err := readPassword(env.Stdin)
+		if err != nil {
+			return err
+		}
+		a, err := open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.db.Close()
+		sys := identity.System()
+		acc, err := a.identity.AccountByUsername(ctx, sys, *username)
+		if err != nil {
+			return err
+		}
+		if _, err := a.identity.ResetPassword(ctx, sys, acc.ID, pw); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "password of %s set; it must be changed at the next sign-in, and every session and API token of the account has ended\n", acc.Username)
 		return nil
 	}
 }

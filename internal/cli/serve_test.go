@@ -68,7 +68,7 @@ func TestServeMigratesAndShutsDownCleanly(t *testing.T) {
 func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 	bin := buildBinary(t)
 	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
-		mustRun(t, "", "demo", "--db", dsn)
+		pws := demoPasswords(t, mustRun(t, "", "demo", "--db", dsn))
 		ctx := context.Background()
 		srv, err := startChild(ctx, bin, dsn, "warn")
 		if err != nil {
@@ -76,7 +76,7 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 		}
 		t.Cleanup(srv.stop)
 		base := srv.base
-		token, err := demoAPIToken(ctx, base, "admin")
+		token, err := demoAPIToken(ctx, base, "admin", pws["admin"])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,14 +5,15 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 
 	"chengguan/internal/apperr"
 	"chengguan/internal/identity"
 )
 
-// Password is the one password of every demo account. Demo use only.
-const Password = "chengguan-demo"
+// CityCode is the code of the demo city's root unit.
+const CityCode = "419900"
 
 // Centre is a WGS-84 point inside the demo city (central Pingdingshan).
 const (
@@ -84,12 +85,44 @@ func Accounts() []Account {
 // Result counts what a load created.
 type Result struct {
 	UnitsCreated, AccountsCreated int
+	// Passwords of the accounts created by this load, by username. They
+	// are stored only as hashes: this is the one time they can be shown.
+	Passwords map[string]string
 }
 
-// Load creates whatever of the demo city is missing.
-func Load(ctx context.Context, svc *identity.Service) (Result, error) {
+// RandomPassword makes a demo password: 12 letters and digits that cannot
+// be mistaken for one another, in groups of four (about 60 bits).
+func RandomPassword(string) string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	b := make([]byte, 14)
+	for i := range b {
+		if i == 4 || i == 9 {
+			b[i] = '-'
+			continue
+		}
+		b[i] = alphabet[randIntn(len(alphabet))]
+	}
+	return string(b)
+}
+
+func randIntn(n int) int {
+	var one [1]byte
+	for {
+		if _, err := rand.Read(one[:]); err != nil {
+			panic("crypto/rand failed: " + err.Error()) // never fails on supported platforms
+		}
+		// Reject the top of the range so every letter is equally likely.
+		if int(one[0]) < 256-256%n {
+			return int(one[0]) % n
+		}
+	}
+}
+
+// Load creates whatever of the demo city is missing. password gives each new
+// account its password (RandomPassword in production; tests fix it).
+func Load(ctx context.Context, svc *identity.Service, password func(username string) string) (Result, error) {
 	sys := identity.System()
-	var res Result
+	res := Result{Passwords: map[string]string{}}
 	ids := map[string]string{}
 	for _, u := range units() {
 		existing, err := svc.UnitByCode(ctx, sys, u.code)
@@ -116,11 +149,13 @@ func Load(ctx context.Context, svc *identity.Service) (Result, error) {
 		if !apperr.Is(err, apperr.NotFound) {
 			return res, err
 		}
+		pw := password(a.Username)
 		_, err = svc.CreateAccount(ctx, sys, identity.AccountInput{Username: a.Username, DisplayName: a.DisplayName,
-			Password: Password, Assignments: []identity.AssignmentInput{{Role: a.Role, UnitID: ids[a.UnitCode]}}})
+			Password: pw, Assignments: []identity.AssignmentInput{{Role: a.Role, UnitID: ids[a.UnitCode]}}})
 		if err != nil {
 			return res, fmt.Errorf("demo account %s: %w", a.Username, err)
 		}
+		res.Passwords[a.Username] = pw
 		res.AccountsCreated++
 	}
 	return res, nil

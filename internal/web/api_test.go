@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"chengguan/internal/demo"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/storage"
@@ -191,7 +190,7 @@ func TestAdminCreatesUnitAndAccountThroughAPI(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		a := startApp(t, db)
-		admin := a.bearer(t, "admin", demo.Password)
+		admin := a.bearer(t, "admin", demoPassword)
 
 		r := admin.sendJSON(t, http.MethodPost, "/api/v1/units", map[string]any{
 			"code": "419901-ZD02", "name": "东城区第二中队", "name_en": "Dongcheng Squad 2",
@@ -274,7 +273,7 @@ func TestOfficerCannotCreateUnit(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		a := startApp(t, db)
-		officer := a.bearer(t, "officer", demo.Password)
+		officer := a.bearer(t, "officer", demoPassword)
 		officer.sendJSON(t, http.MethodPost, "/api/v1/units", map[string]any{
 			"code": "419901003", "name": "新街道", "kind": "street", "parent_id": a.unitID(t, "419901"),
 		}).wantError(t, http.StatusForbidden, "forbidden")
@@ -384,8 +383,8 @@ func TestResetPasswordEndsTokensAndLimitsTheAccountUntilChanged(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		a := startApp(t, db)
-		admin := a.bearer(t, "admin", demo.Password)
-		before := a.bearer(t, "operator", demo.Password)
+		admin := a.bearer(t, "admin", demoPassword)
+		before := a.bearer(t, "operator", demoPassword)
 		before.getJSON(t, "/api/v1/me").wantStatus(t, http.StatusOK)
 
 		op := a.account(t, "operator")
@@ -411,7 +410,7 @@ func TestAccountPatchAppliesWhollyOrNotAtAll(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		a := startApp(t, db)
-		admin := a.bearer(t, "admin", demo.Password)
+		admin := a.bearer(t, "admin", demoPassword)
 		self := a.account(t, "admin")
 		admin.sendJSON(t, http.MethodPatch, "/api/v1/accounts/"+self.ID, map[string]any{"display_name": "改了名", "disabled": true}).
 			wantError(t, http.StatusForbidden, "forbidden")

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"chengguan/internal/demo"
 	"chengguan/internal/i18n"
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
@@ -22,7 +21,7 @@ func TestBadInputIsRefusedWithoutServerError(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		a := startApp(t, db)
-		api := a.bearer(t, "admin", demo.Password)
+		api := a.bearer(t, "admin", demoPassword)
 		ui := a.loginDemo(t, "admin")
 		anon := a.anonymous()
 		unit := a.unitID(t, "419901")

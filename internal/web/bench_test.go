@@ -49,7 +49,7 @@ func benchHandler(b *testing.B, db *storage.DB) (http.Handler, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := demo.Load(ctx, svc); err != nil {
+	if _, err := demo.Load(ctx, svc, func(string) string { return demoPassword }); err != nil {
 		b.Fatal(err)
 	}
 	bundle, err := i18n.New()
@@ -63,7 +63,7 @@ func benchHandler(b *testing.B, db *storage.DB) (http.Handler, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, acc, err := svc.Login(ctx, "admin", demo.Password)
+	_, acc, err := svc.Login(ctx, "admin", demoPassword)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"chengguan/internal/demo"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/storage/storagetest"
@@ -138,7 +137,7 @@ func TestAdminCreatesAccountInBrowser(t *testing.T) {
 	a := startApp(t, storagetest.OpenSQLite(t))
 	tab := newTab(t, ctx)
 
-	browserLogin(t, tab, a, "admin", demo.Password)
+	browserLogin(t, tab, a, "admin", demoPassword)
 	do(t, tab, chromedp.WaitVisible(chromedp.CSS(`[data-role="admin"]`)))
 
 	// The session cookie is Secure, and Chromium keeps it on http://127.0.0.1
@@ -241,7 +240,7 @@ func showScreens(t *testing.T, widths []int64, shot func(t *testing.T, tab conte
 		if !ok {
 			tab = newTab(t, ctx)
 			if s.user != "" {
-				browserLogin(t, tab, a, s.user, demo.Password)
+				browserLogin(t, tab, a, s.user, demoPassword)
 			}
 			tabs[s.user] = tab
 		}
@@ -330,7 +329,7 @@ func TestAccountListFiltersAsTheAdminTypes(t *testing.T) {
 	ctx := newBrowser(t)
 	a := startApp(t, storagetest.OpenSQLite(t))
 	tab := newTab(t, ctx)
-	browserLogin(t, tab, a, "admin", demo.Password)
+	browserLogin(t, tab, a, "admin", demoPassword)
 	do(t, tab,
 		chromedp.Navigate(a.URL+"/admin/accounts"),
 		chromedp.WaitVisible(chromedp.CSS(`#results a[href^="/admin/accounts/"]`)),

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"testing"
 
-	"chengguan/internal/demo"
 	"chengguan/internal/storage/storagetest"
 )
 
@@ -14,7 +13,7 @@ import (
 // the answer is never a server error, and a refusal is the one error shape.
 func FuzzAPIRequestDecoding(f *testing.F) {
 	a := startApp(f, storagetest.OpenSQLite(f))
-	admin := a.bearer(f, "admin", demo.Password)
+	admin := a.bearer(f, "admin", demoPassword)
 	unit := a.unitID(f, "419901001001")
 	squad := a.unitID(f, "419901-ZD01")
 	targets := []struct{ method, path string }{

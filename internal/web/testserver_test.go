@@ -62,7 +62,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := demo.Load(ctx, svc); err != nil {
+	if _, err := demo.Load(ctx, svc, func(string) string { return demoPassword }); err != nil {
 		tb.Fatalf("load demo city: %v", err)
 	}
 	bundle, err := i18n.New()
@@ -161,7 +161,7 @@ func (a *app) login(tb testing.TB, username, password string) *user {
 // loginDemo signs in as a demo account.
 func (a *app) loginDemo(tb testing.TB, username string) *user {
 	tb.Helper()
-	return a.login(tb, username, demo.Password)
+	return a.login(tb, username, demoPassword)
 }
 
 // bearer signs in as username, issues an API token through the API and
@@ -182,6 +182,9 @@ func (a *app) bearer(tb testing.TB, username, password string) *user {
 	u.token = tok.Token
 	return u
 }
+
+// demoPassword is every demo account's password in these tests.
+const demoPassword = "demo-password-1"
 
 const (
 	sessionCookie = "cg_session"

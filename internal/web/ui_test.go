@@ -23,7 +23,7 @@ func TestLoginSetsAHardenedSessionCookie(t *testing.T) {
 		a := startApp(t, db)
 		// A browser that sends Origin but not Sec-Fetch-Site (older or privacy-minded ones).
 		u := a.anonymous()
-		form := url.Values{"username": {"admin"}, "password": {demo.Password}, "next": {"/admin/units"}}
+		form := url.Values{"username": {"admin"}, "password": {demoPassword}, "next": {"/admin/units"}}
 		r := u.do(t, http.MethodPost, "/login", strings.NewReader(form.Encode()),
 			"Content-Type", "application/x-www-form-urlencoded", "Origin", a.URL)
 		r.wantRedirect(t, "/admin/units")
@@ -89,7 +89,7 @@ func TestCrossSiteLoginIsForbidden(t *testing.T) {
 	t.Parallel()
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		a := startApp(t, db)
-		form := url.Values{"username": {"admin"}, "password": {demo.Password}}.Encode()
+		form := url.Values{"username": {"admin"}, "password": {demoPassword}}.Encode()
 		tests := []struct {
 			name   string
 			header []string
@@ -130,7 +130,7 @@ func TestLoginRedirectStaysOnTheSite(t *testing.T) {
 			{"https://evil.example/", "/"},
 		}
 		for _, tt := range tests {
-			r := a.anonymous().postForm(t, "/login", url.Values{"username": {"admin"}, "password": {demo.Password}, "next": {tt.next}})
+			r := a.anonymous().postForm(t, "/login", url.Values{"username": {"admin"}, "password": {demoPassword}, "next": {tt.next}})
 			r.wantStatus(t, http.StatusSeeOther)
 			if got := r.header.Get("Location"); got != tt.want {
 				t.Errorf("next=%q: redirect to %q, want %q", tt.next, got, tt.want)
@@ -379,7 +379,7 @@ func TestRepeatedFailedSignInsAreSlowedWithRetryAfter(t *testing.T) {
 	for i := 0; i < a.Config.LoginSlowAfter; i++ {
 		u.postForm(t, "/login", bad).wantStatus(t, http.StatusUnauthorized)
 	}
-	r := u.postForm(t, "/login", url.Values{"username": {"officer"}, "password": {demo.Password}})
+	r := u.postForm(t, "/login", url.Values{"username": {"officer"}, "password": {demoPassword}})
 	r.wantStatus(t, http.StatusTooManyRequests)
 	if got := r.header.Get("Retry-After"); got == "" || got == "0" {
 		t.Fatalf("Retry-After: got %q, want seconds to wait", got)
