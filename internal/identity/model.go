@@ -122,6 +122,9 @@ type Store interface {
 	AccountByID(ctx context.Context, id string) (*Account, error)
 	AccountByUsername(ctx context.Context, username string) (*Account, error)
 	ListAccounts(ctx context.Context, f AccountFilter) ([]Account, int, error)
+	// CountAccountsByRole counts the enabled accounts holding each role in a
+	// unit in scope (an account with two roles counts for both).
+	CountAccountsByRole(ctx context.Context, scope Scope) (map[Role]int, error)
 
 	CreateSession(ctx context.Context, s *Session) error
 	SessionByHash(ctx context.Context, hash string) (*Session, error)

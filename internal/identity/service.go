@@ -521,6 +521,16 @@ func (s *Service) Accounts(ctx context.Context, actor *Actor, f AccountFilter) (
 	return s.store.ListAccounts(ctx, f)
 }
 
+// AccountCountsByRole counts the enabled accounts per role in the actor's
+// jurisdiction, for the supervisors' staffing figures.
+func (s *Service) AccountCountsByRole(ctx context.Context, actor *Actor) (map[Role]int, error) {
+	scope, d := ScopeFor(actor, ActAccountView)
+	if !d.Allowed {
+		return nil, d.Err()
+	}
+	return s.store.CountAccountsByRole(ctx, scope)
+}
+
 // AccountPatch edits an account; nil fields stay as they are.
 type AccountPatch struct {
 	DisplayName *string

@@ -367,6 +367,30 @@ func (s *IdentityStore) ListAccounts(ctx context.Context, f identity.AccountFilt
 	return out, total, nil
 }
 
+// CountAccountsByRole implements identity.Store.
+func (s *IdentityStore) CountAccountsByRole(ctx context.Context, scope identity.Scope) (map[identity.Role]int, error) {
+	var w where
+	w.add(w.scopeCond(scope, "u.path"))
+	w.add("a.disabled = FALSE")
+	rows, err := s.reader().QueryContext(ctx, `SELECT ra.role, COUNT(DISTINCT a.id)
+		FROM role_assignments ra JOIN units u ON u.id = ra.unit_id JOIN accounts a ON a.id = ra.account_id`+
+		w.sql()+` GROUP BY ra.role`, w.args...)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	defer rows.Close()
+	out := map[identity.Role]int{}
+	for rows.Next() {
+		var role identity.Role
+		var n int
+		if err := rows.Scan(&role, &n); err != nil {
+			return nil, mapErr(err, "")
+		}
+		out[role] = n
+	}
+	return out, mapErr(rows.Err(), "")
+}
+
 // hasRootPath reports whether the scope includes a root unit, whose subtree
 // is the whole tree.
 func hasRootPath(sc identity.Scope) bool {

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -385,6 +386,41 @@ func TestSetAssignmentsReplacesRoles(t *testing.T) {
 	})
 }
 
+func TestCountAccountsByRole(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewIdentityStore(db)
+		tr := makeTree(t, s)
+		createAccount(t, s, "a.officer", assign(identity.RoleOfficer, tr.streetA))
+		createAccount(t, s, "a.officer2", assign(identity.RoleOfficer, tr.distA), assign(identity.RoleOfficer, tr.streetA))
+		createAccount(t, s, "b.officer", assign(identity.RoleOfficer, tr.distB))
+		createAccount(t, s, "both", assign(identity.RoleSupervisor, tr.distB), assign(identity.RoleInspector, tr.streetA))
+		off := createAccount(t, s, "off.officer", assign(identity.RoleOfficer, tr.streetA))
+		off.Disabled = true
+		if err := s.UpdateAccount(ctx, off); err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			name  string
+			scope identity.Scope
+			want  map[identity.Role]int
+		}{
+			{"everywhere", identity.Scope{All: true}, map[identity.Role]int{identity.RoleOfficer: 3, identity.RoleSupervisor: 1, identity.RoleInspector: 1}},
+			{"district A", identity.Scope{Paths: []string{tr.distA.Path}}, map[identity.Role]int{identity.RoleOfficer: 2, identity.RoleInspector: 1}},
+			{"nowhere", identity.Scope{}, map[identity.Role]int{}},
+		}
+		for _, c := range cases {
+			got, err := s.CountAccountsByRole(ctx, c.scope)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if !maps.Equal(got, c.want) {
+				t.Fatalf("%s: got %v, want %v", c.name, got, c.want)
+			}
+		}
+	})
+}
+
 func TestListAccountsFilters(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
@@ -763,7 +799,7 @@ func TestEveryStoreMethodHasAContractTest(t *testing.T) {
 	tested := []string{
 		"Atomic",
 		"CreateUnit", "UpdateUnit", "UnitByID", "UnitByCode", "ListUnits",
-		"CreateAccount", "UpdateAccount", "SetAssignments", "AccountByID", "AccountByUsername", "ListAccounts",
+		"CreateAccount", "UpdateAccount", "SetAssignments", "AccountByID", "AccountByUsername", "ListAccounts", "CountAccountsByRole",
 		"CreateSession", "SessionByHash", "TouchSession", "DeleteSession", "DeleteSessionsOf",
 		"CreateAPIToken", "APITokenByHash", "ListAPITokens", "TouchAPIToken", "RevokeAPIToken", "RevokeAPITokensOf",
 		"CreateOpen311Key", "Open311KeyByHash", "ListOpen311Keys", "RevokeOpen311Key",

@@ -225,12 +225,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		d.Accounts = total
+		counts, err := s.identity.AccountCountsByRole(ctx, actor)
+		if err != nil {
+			return err
+		}
 		for _, role := range identity.Roles() {
-			_, n, err := s.identity.Accounts(ctx, actor, identity.AccountFilter{Role: role, Limit: 1})
-			if err != nil {
-				return err
-			}
-			d.RoleCounts = append(d.RoleCounts, roleCount{role, n})
+			d.RoleCounts = append(d.RoleCounts, roleCount{role, counts[role]})
 		}
 	}
 	if actor.HasRole(identity.RoleAdmin) {
