@@ -68,6 +68,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (token s
 			return err
 		}
 		clearFailures(fresh)
+		fresh.LastLoginAt = now
 		fresh.UpdatedAt = now
 		if err := tx.UpdateAccount(ctx, fresh); err != nil {
 			return err

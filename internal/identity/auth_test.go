@@ -84,6 +84,9 @@ func TestLoginOpensSessionForTheAccount(t *testing.T) {
 		if a.ID != officer.ID || !strings.HasPrefix(token, "cgs_") {
 			t.Fatalf("Login: account %s token %q", a.ID, token)
 		}
+		if !officer.LastLoginAt.IsZero() || !w.fresh(t, officer.ID).LastLoginAt.Equal(w.clock.Now().UTC().Truncate(time.Millisecond)) {
+			t.Fatalf("last sign-in: before %v, after %v, want the clock's now", officer.LastLoginAt, w.fresh(t, officer.ID).LastLoginAt)
+		}
 		actor, acct, err := w.svc.ActorFromSession(ctx, token)
 		if err != nil {
 			t.Fatalf("ActorFromSession: %v", err)

@@ -35,7 +35,9 @@ type Account struct {
 	// RetryAt is when the next login attempt is accepted after failures.
 	RetryAt time.Time
 	// LockedAt is set after too many failures; only an administrator clears it.
-	LockedAt    time.Time
+	LockedAt time.Time
+	// LastLoginAt is the last successful sign-in.
+	LastLoginAt time.Time
 	Assignments []Assignment
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

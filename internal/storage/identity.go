@@ -204,35 +204,36 @@ func (s *IdentityStore) ListUnits(ctx context.Context, f identity.UnitFilter) ([
 // ---- accounts ----
 
 const accountCols = `id, username, display_name, password_hash, disabled, must_change_password,
-	failed_logins, retry_at, locked_at, created_at, updated_at`
+	failed_logins, retry_at, locked_at, last_login_at, created_at, updated_at`
 
 func scanAccount(sc interface{ Scan(...any) error }) (*identity.Account, error) {
 	var a identity.Account
-	var retry, locked sql.NullInt64
+	var retry, locked, lastLogin sql.NullInt64
 	var created, updated int64
 	if err := sc.Scan(&a.ID, &a.Username, &a.DisplayName, &a.PasswordHash, &a.Disabled, &a.MustChangePassword,
-		&a.FailedLogins, &retry, &locked, &created, &updated); err != nil {
+		&a.FailedLogins, &retry, &locked, &lastLogin, &created, &updated); err != nil {
 		return nil, err
 	}
-	a.RetryAt, a.LockedAt = fromNullMs(retry), fromNullMs(locked)
+	a.RetryAt, a.LockedAt, a.LastLoginAt = fromNullMs(retry), fromNullMs(locked), fromNullMs(lastLogin)
 	a.CreatedAt, a.UpdatedAt = fromMs(created), fromMs(updated)
 	return &a, nil
 }
 
 // CreateAccount implements identity.Store.
 func (s *IdentityStore) CreateAccount(ctx context.Context, a *identity.Account) error {
-	_, err := s.exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := s.exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		a.ID, a.Username, a.DisplayName, a.PasswordHash, a.Disabled, a.MustChangePassword,
-		a.FailedLogins, nullMs(a.RetryAt), nullMs(a.LockedAt), ms(a.CreatedAt), ms(a.UpdatedAt))
+		a.FailedLogins, nullMs(a.RetryAt), nullMs(a.LockedAt), nullMs(a.LastLoginAt), ms(a.CreatedAt), ms(a.UpdatedAt))
 	return mapErr(err, "")
 }
 
 // UpdateAccount implements identity.Store. The username never changes.
 func (s *IdentityStore) UpdateAccount(ctx context.Context, a *identity.Account) error {
 	res, err := s.exec(ctx, `UPDATE accounts SET display_name = $2, password_hash = $3, disabled = $4,
-		must_change_password = $5, failed_logins = $6, retry_at = $7, locked_at = $8, updated_at = $9 WHERE id = $1`,
+		must_change_password = $5, failed_logins = $6, retry_at = $7, locked_at = $8, last_login_at = $9,
+		updated_at = $10 WHERE id = $1`,
 		a.ID, a.DisplayName, a.PasswordHash, a.Disabled, a.MustChangePassword,
-		a.FailedLogins, nullMs(a.RetryAt), nullMs(a.LockedAt), ms(a.UpdatedAt))
+		a.FailedLogins, nullMs(a.RetryAt), nullMs(a.LockedAt), nullMs(a.LastLoginAt), ms(a.UpdatedAt))
 	if err != nil {
 		return mapErr(err, "")
 	}

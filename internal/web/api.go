@@ -165,21 +165,22 @@ type roleOut struct {
 }
 
 type accountOut struct {
-	ID                 string    `json:"id"`
-	Username           string    `json:"username"`
-	DisplayName        string    `json:"display_name"`
-	Disabled           bool      `json:"disabled"`
-	Locked             bool      `json:"locked"`
-	MustChangePassword bool      `json:"must_change_password"`
-	Roles              []roleOut `json:"roles"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	ID                 string     `json:"id"`
+	Username           string     `json:"username"`
+	DisplayName        string     `json:"display_name"`
+	Disabled           bool       `json:"disabled"`
+	Locked             bool       `json:"locked"`
+	MustChangePassword bool       `json:"must_change_password"`
+	LastLoginAt        *time.Time `json:"last_login_at,omitempty"`
+	Roles              []roleOut  `json:"roles"`
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
 }
 
 func (s *Server) accountOut(ctx context.Context, a *identity.Account) accountOut {
 	loc := info(ctx).loc
 	out := accountOut{ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, Disabled: a.Disabled,
-		Locked: a.Locked(), MustChangePassword: a.MustChangePassword, Roles: []roleOut{},
+		Locked: a.Locked(), MustChangePassword: a.MustChangePassword, LastLoginAt: optTime(a.LastLoginAt), Roles: []roleOut{},
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	for _, as := range a.Assignments {
 		out.Roles = append(out.Roles, roleOut{Role: as.Role, RoleName: loc.T(as.Role.LabelKey(), nil),

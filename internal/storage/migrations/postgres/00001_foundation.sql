@@ -25,6 +25,7 @@ CREATE TABLE accounts (
     failed_logins         INTEGER NOT NULL DEFAULT 0,
     retry_at              BIGINT,
     locked_at             BIGINT,
+    last_login_at         BIGINT,
     created_at            BIGINT NOT NULL,
     updated_at            BIGINT NOT NULL
 );

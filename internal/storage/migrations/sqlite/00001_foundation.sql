@@ -25,6 +25,7 @@ CREATE TABLE accounts (
     failed_logins         INTEGER NOT NULL DEFAULT 0,
     retry_at              INTEGER,
     locked_at             INTEGER,
+    last_login_at         INTEGER,
     created_at            INTEGER NOT NULL,
     updated_at            INTEGER NOT NULL
 );
