@@ -222,7 +222,7 @@ func TestConfigPrintsEnvironmentAndFlagsWithSecretsMasked(t *testing.T) {
 	if strings.Contains(out, "hunter2-secret") {
 		t.Fatalf("config printed the database password:\n%s", out)
 	}
-	for _, want := range []string{"postgres://cg:xxxxx@db.example/cg", "addr              = 127.0.0.1:7000", "log-level         = debug"} {
+	for _, want := range []string{"postgres://cg:xxxxx@db.example/cg", "addr                = 127.0.0.1:7000", "log-level           = debug"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("config output lacks %q:\n%s", want, out)
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,9 +29,16 @@ type Config struct {
 	// SessionTTL and SessionIdle bound a UI session's life.
 	SessionTTL  time.Duration
 	SessionIdle time.Duration
-	// LoginSlowAfter and LoginLockAfter are the failed-login thresholds.
-	LoginSlowAfter int
-	LoginLockAfter int
+	// LoginSlowAfter and LoginLockAfter are the failed-login thresholds of
+	// one account; LoginClientLimit bounds failed logins from one client
+	// address per LoginClientWindow (0 disables).
+	LoginSlowAfter    int
+	LoginLockAfter    int
+	LoginClientLimit  int
+	LoginClientWindow time.Duration
+	// TrustedProxies are the CIDRs of reverse proxies whose X-Forwarded-For
+	// header names the client.
+	TrustedProxies string
 	// MaxBodyBytes limits every request body.
 	MaxBodyBytes int64
 	// InsecureCookies drops the Secure attribute, for a test bed served over
@@ -47,14 +55,16 @@ type Config struct {
 // Default returns the built-in defaults.
 func Default() Config {
 	return Config{
-		DB:             "data/chengguan.db",
-		Addr:           "127.0.0.1:8080",
-		LogLevel:       "info",
-		SessionTTL:     12 * time.Hour,
-		SessionIdle:    2 * time.Hour,
-		LoginSlowAfter: 3,
-		LoginLockAfter: 10,
-		MaxBodyBytes:   1 << 20,
+		DB:                "data/chengguan.db",
+		Addr:              "127.0.0.1:8080",
+		LogLevel:          "info",
+		SessionTTL:        12 * time.Hour,
+		SessionIdle:       2 * time.Hour,
+		LoginSlowAfter:    3,
+		LoginLockAfter:    10,
+		LoginClientLimit:  30,
+		LoginClientWindow: 10 * time.Minute,
+		MaxBodyBytes:      1 << 20,
 	}
 }
 
@@ -74,6 +84,9 @@ func (c *Config) options() []option {
 		{"session-idle", "a UI session ends after this much inactivity", &c.SessionIdle, false},
 		{"login-slow-after", "failed logins before each attempt must wait", &c.LoginSlowAfter, false},
 		{"login-lock-after", "failed logins before the account is locked", &c.LoginLockAfter, false},
+		{"login-client-limit", "failed logins allowed from one client address per window (0 = no limit)", &c.LoginClientLimit, false},
+		{"login-client-window", "the window of login-client-limit", &c.LoginClientWindow, false},
+		{"trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client", &c.TrustedProxies, false},
 		{"max-body-bytes", "largest accepted request body", &c.MaxBodyBytes, false},
 		{"insecure-cookies", "omit the Secure cookie attribute (test beds on plain HTTP only)", &c.InsecureCookies, false},
 		{"hsts", "send Strict-Transport-Security (the site is served over HTTPS, e.g. behind a TLS proxy)", &c.HSTS, false},
@@ -170,6 +183,12 @@ func (c *Config) Validate() error {
 	if c.LoginSlowAfter < 1 || c.LoginLockAfter <= c.LoginSlowAfter {
 		errs = append(errs, errors.New("login-slow-after must be ≥ 1 and login-lock-after greater than it"))
 	}
+	if c.LoginClientLimit < 0 || c.LoginClientWindow < time.Second {
+		errs = append(errs, errors.New("login-client-limit must be ≥ 0 and login-client-window at least 1s"))
+	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<30 {
 		errs = append(errs, errors.New("max-body-bytes: between 1024 and 1073741824"))
 	}
@@ -179,6 +198,22 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Proxies parses TrustedProxies.
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("trusted-proxies: %q is not a CIDR like 10.0.0.0/8", p)
+		}
+		out = append(out, pfx)
+	}
+	return out, nil
 }
 
 // Origins splits TrustedOrigins.
@@ -200,7 +235,7 @@ func (c *Config) Fprint(w io.Writer) {
 		if o.secret {
 			v = Mask(v)
 		}
-		fmt.Fprintf(w, "%-17s = %s\n", o.name, v)
+		fmt.Fprintf(w, "%-19s = %s\n", o.name, v)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +33,8 @@ type Server struct {
 	metrics   *metrics
 	registry  *prometheus.Registry
 	startedAt time.Time
+	throttle  *loginThrottle
+	proxies   []netip.Prefix
 }
 
 // Deps are what New needs.
@@ -49,10 +52,15 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := d.Config.Proxies()
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	return &Server{
 		cfg: d.Config, db: d.DB, identity: d.Identity, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
+		throttle: newLoginThrottle(d.Config.LoginClientLimit, d.Config.LoginClientWindow), proxies: proxies,
 	}, nil
 }
 

@@ -141,7 +141,16 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Form["username"] = f.Get("username")
 	v.Form["next"] = localPath(f.Get("next"))
-	token, _, err := s.identity.Login(r.Context(), f.Get("username"), f.Get("password"))
+	client := clientAddr(r, s.proxies)
+	var token string
+	if wait := s.throttle.wait(client); wait > 0 {
+		err = apperr.New(apperr.RateLimited, "login.client_wait").With(map[string]any{"Seconds": int(wait.Seconds() + 0.999)})
+	} else {
+		token, _, err = s.identity.Login(r.Context(), f.Get("username"), f.Get("password"))
+		if apperr.Is(err, apperr.Unauthenticated) {
+			s.throttle.failed(client)
+		}
+	}
 	if err != nil {
 		status, body := render(v.loc, info(r.Context()).id, err)
 		logError(s.log, r, info(r.Context()).id, err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"chengguan/internal/config"
 	"chengguan/internal/demo"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
@@ -386,5 +387,23 @@ func TestRepeatedFailedSignInsAreSlowedWithRetryAfter(t *testing.T) {
 	}
 	if !strings.Contains(r.String(), escaped(a.T(i18n.ZH, "login.wait", map[string]any{"Seconds": 1}))) {
 		t.Fatalf("the page does not say how long to wait:\n%.2000s", r.body)
+	}
+}
+
+func TestOneClientCannotTryPasswordsOnManyAccounts(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t), func(c *config.Config) { c.LoginClientLimit = 2 })
+	u := a.anonymous()
+	for _, name := range []string{"officer", "inspector"} {
+		u.postForm(t, "/login", url.Values{"username": {name}, "password": {"guess-guess-1"}}).wantStatus(t, http.StatusUnauthorized)
+	}
+	r := u.postForm(t, "/login", url.Values{"username": {"dept"}, "password": {demoPassword}})
+	r.wantStatus(t, http.StatusTooManyRequests)
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After on a throttled sign-in")
+	}
+	// The accounts themselves were not charged for the refused attempt.
+	if n := a.account(t, "dept").FailedLogins; n != 0 {
+		t.Fatalf("the throttled attempt counted against the account: %d failures", n)
 	}
 }
