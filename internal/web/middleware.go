@@ -22,21 +22,19 @@ import (
 
 type ctxKey int
 
-const (
-	keyRequest ctxKey = iota
-	keyActor
-)
+const keyRequest ctxKey = 0
 
-// reqInfo travels in the request context: the request ID for logs and the
-// language for messages.
+// reqInfo travels in the request context: the request ID for logs, the
+// language for messages and who is asking.
 type reqInfo struct {
 	id  string
 	loc *i18n.Localizer
 	log *slog.Logger
-	// actor is set by authenticate; account too for UI sessions.
+	// actor and account are set by authenticate, from a session or an API
+	// token.
 	actor   *identity.Actor
 	account *identity.Account
-	// token is the session token, kept for logout.
+	// token is the session token (UI sessions only), kept for logout.
 	token string
 }
 
