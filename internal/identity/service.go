@@ -268,6 +268,11 @@ func (s *Service) UpdateUnit(ctx context.Context, actor *Actor, id string, p Uni
 		}
 		u.Code, u.Name, u.NameEN = in.Code, in.Name, in.NameEN
 		if p.Disabled != nil {
+			// Disabling a unit withdraws the authority held in its subtree;
+			// nobody withdraws their own, so nobody locks themself out.
+			if *p.Disabled && worksUnder(actor, u.Path) {
+				return apperr.New(apperr.Forbidden, "unit.disable_own")
+			}
 			u.Disabled = *p.Disabled
 		}
 		u.UpdatedAt = s.now()
@@ -278,6 +283,16 @@ func (s *Service) UpdateUnit(ctx context.Context, actor *Actor, id string, p Uni
 		return nil
 	})
 	return out, err
+}
+
+// worksUnder reports whether the actor holds a role in the subtree at path.
+func worksUnder(actor *Actor, path string) bool {
+	for _, as := range actor.Assignments {
+		if Within(as.UnitPath, path) {
+			return true
+		}
+	}
+	return false
 }
 
 // Unit returns one unit the actor may see.

@@ -625,3 +625,20 @@ func TestRolesCannotBeEmptied(t *testing.T) {
 		}
 	})
 }
+
+func TestNobodyDisablesTheUnitTheyWorkIn(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		disabled := true
+		_, err := w.svc.UpdateUnit(ctx, w.cityAdmin.Actor(), w.city.ID, identity.UnitPatch{Disabled: &disabled})
+		wantErr(t, err, apperr.Forbidden, "unit.disable_own")
+		admin := w.account(t, w.cityAdmin.Actor(), "a.admin", identity.RoleAdmin, w.streetA)
+		_, err = w.svc.UpdateUnit(ctx, admin.Actor(), w.streetA.ID, identity.UnitPatch{Disabled: &disabled})
+		wantErr(t, err, apperr.Forbidden, "unit.disable_own")
+		// A unit below, where the administrator holds no role, may be disabled.
+		if _, err := w.svc.UpdateUnit(ctx, admin.Actor(), w.commA.ID, identity.UnitPatch{Disabled: &disabled}); err != nil {
+			t.Fatalf("disable a community below: %v", err)
+		}
+	})
+}
