@@ -18,6 +18,7 @@ const (
 	Unauthenticated Code = "unauthenticated"
 	Forbidden       Code = "forbidden"
 	NotFound        Code = "not_found"
+	BadMethod       Code = "method_not_allowed"
 	Conflict        Code = "conflict"
 	AccountLocked   Code = "account_locked"
 	RateLimited     Code = "rate_limited"
@@ -29,7 +30,7 @@ const (
 
 // Codes lists every code, for tests that check translations and statuses.
 func Codes() []Code {
-	return []Code{Invalid, Unauthenticated, Forbidden, NotFound, Conflict, AccountLocked,
+	return []Code{Invalid, Unauthenticated, Forbidden, NotFound, BadMethod, Conflict, AccountLocked,
 		RateLimited, TooLarge, Unsupported, Unavailable, Internal}
 }
 
@@ -44,6 +45,8 @@ func Status(c Code) int {
 		return http.StatusForbidden
 	case NotFound:
 		return http.StatusNotFound
+	case BadMethod:
+		return http.StatusMethodNotAllowed
 	case Conflict:
 		return http.StatusConflict
 	case AccountLocked:

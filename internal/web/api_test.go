@@ -425,3 +425,20 @@ func TestAccountPatchAppliesWhollyOrNotAtAll(t *testing.T) {
 		}
 	})
 }
+
+func TestUnknownRoutesAndMethodsAnswerInTheErrorShape(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t))
+	u := a.anonymous()
+	u.getJSON(t, "/api/v1/no-such-thing").wantError(t, http.StatusNotFound, "not_found")
+	r := u.do(t, http.MethodDelete, "/api/v1/me", nil, "Accept", "application/json")
+	r.wantError(t, http.StatusMethodNotAllowed, "method_not_allowed")
+	if got := r.header.Get("Allow"); got != "GET" {
+		t.Fatalf("Allow: got %q, want GET", got)
+	}
+	page := u.do(t, http.MethodGet, "/no-such-page", nil, "Accept", "text/html")
+	page.wantStatus(t, http.StatusNotFound)
+	if !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("a browser gets %q for an unknown page, want an HTML page", page.header.Get("Content-Type"))
+	}
+}

@@ -9,10 +9,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"chengguan/internal/apperr"
 	"chengguan/internal/config"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
@@ -75,7 +77,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errCrossOrigin)
 	}))
-	var h http.Handler = mux
+	var h http.Handler = s.unmatched(mux)
 	h = s.authenticate(h)
 	h = cop.Handler(h)
 	h = s.limitBody(h)
@@ -92,4 +94,29 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /metrics", s.metricsHandler())
 	s.apiRoutes(mux)
 	s.uiRoutes(mux)
+}
+
+// unmatched answers requests no route takes with the error shape (JSON, or
+// a page for a browser) instead of the mux's plain-text 404 and 405.
+func (s *Server) unmatched(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, p := mux.Handler(probe); p != "" && m != r.Method {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			s.writeError(w, r, apperr.New(apperr.BadMethod, ""))
+			return
+		}
+		s.writeError(w, r, apperr.New(apperr.NotFound, ""))
+	})
 }
