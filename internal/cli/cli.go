@@ -6,6 +6,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,6 +54,7 @@ Commands:
   apikey add     issue an Open311 api_key: --name; the key is the last line printed
   apikey list    list Open311 api_keys (never the keys themselves)
   apikey revoke  stop accepting an Open311 api_key: --id
+  calendar due   a statutory deadline as JSON: --start S --amount N --unit workday|workhour|day|hour
   bench me       load-test GET /api/v1/me on a child server: [--rate --connections --duration]
   config         print the effective configuration, secrets masked
   version        print the version
@@ -72,7 +74,7 @@ func Main(ctx context.Context, env Env) int {
 		return 0
 	}
 	name, args := env.Args[0], env.Args[1:]
-	if (name == "user" || name == "apikey" || name == "unit" || name == "bench") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = name+" "+args[0], args[1:]
 	}
 	cmd, ok := commands()[name]
@@ -152,6 +154,7 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 		"apikey list":   func(*flag.FlagSet) runFunc { return apikeyList },
 		"apikey revoke": apikeyRevoke,
 		"bench me":      benchMe,
+		"calendar due":  calendarDue,
 		"config": func(*flag.FlagSet) runFunc {
 			return func(_ context.Context, cfg *config.Config, env Env) error {
 				cfg.Fprint(env.Stdout)
@@ -458,6 +461,23 @@ func apikeyRevoke(fs *flag.FlagSet) runFunc {
 		}
 		fmt.Fprintf(env.Stdout, "Open311 api_key %s revoked\n", *id)
 		return nil
+	}
+}
+
+// calendarDue prints what GET /api/v1/calendar/due answers.
+func calendarDue(fs *flag.FlagSet) runFunc {
+	start := fs.String("start", "", "start: YYYY-MM-DD or RFC 3339")
+	amount := fs.Int("amount", -1, "length of the period")
+	unit := fs.String("unit", "", "workday, workhour, day or hour")
+	return func(_ context.Context, _ *config.Config, env Env) error {
+		if *start == "" || *amount < 0 || *unit == "" {
+			return usageError{"--start, --amount (≥ 0) and --unit are required"}
+		}
+		res, err := web.CalendarDue(*start, *amount, *unit)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(env.Stdout).Encode(res)
 	}
 }
 

@@ -284,3 +284,14 @@ func TestUserPasswdLetsTheOperatorBackInOnce(t *testing.T) {
 		t.Fatal("the operator's password does not have to be changed")
 	}
 }
+
+func TestCalendarDuePrintsTheAPIAnswer(t *testing.T) {
+	out := mustRun(t, "", "calendar", "due", "--start", "2026-09-30", "--amount", "7", "--unit", "workday")
+	if out != `{"due":"2026-10-15","provisional":false}`+"\n" {
+		t.Fatalf("calendar due: %q", out)
+	}
+	code, _, errOut := run(t, nil, "", "calendar", "due", "--start", "2026-09-30", "--amount", "7", "--unit", "fortnight")
+	if code != 1 || !strings.Contains(errOut, "unit") {
+		t.Fatalf("a bad unit: exit %d, %q", code, errOut)
+	}
+}

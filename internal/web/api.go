@@ -97,7 +97,7 @@ func codeForStatus(status int) apperr.Code {
 
 func (s *Server) apiRoutes(mux *http.ServeMux) {
 	cfg := huma.DefaultConfig("chengguan API", buildinfo.Version)
-	cfg.Info.Description = "城管 city-management platform: organisation units, accounts and tokens. " +
+	cfg.Info.Description = "城管 city-management platform: organisation units, accounts, tokens and the statutory calendar. " +
 		"Errors have the shape {\"error\":{\"code\":\"…\",\"message\":\"…\"}}; messages follow Accept-Language (zh-CN default, en)."
 	cfg.OpenAPIPath = "/openapi"
 	cfg.DocsPath = ""
@@ -113,7 +113,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	// anonymous client learns nothing from validation answers. (The OpenAPI
 	// description is not an operation and stays public.)
 	api.UseMiddleware(func(ctx huma.Context, next func(huma.Context)) {
-		if actorOf(ctx.Context()) == nil {
+		if actorOf(ctx.Context()) == nil && ctx.Operation().Metadata[publicOperation] != true {
 			huma.WriteErr(api, ctx, http.StatusUnauthorized, "")
 			return
 		}
@@ -152,7 +152,12 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 		Summary: "Issue an API token; the secret is shown once", Tags: []string{"tokens"}, DefaultStatus: http.StatusCreated}, s.apiCreateToken)
 	huma.Register(api, huma.Operation{OperationID: "revoke-token", Method: http.MethodDelete, Path: "/tokens/{id}",
 		Summary: "Revoke one of your API tokens", Tags: []string{"tokens"}, DefaultStatus: http.StatusNoContent}, s.apiRevokeToken)
+	s.calendarRoutes(api)
 }
+
+// publicOperation marks, in an operation's metadata, an operation that
+// answers without a signed-in actor.
+const publicOperation = "chengguan_public"
 
 // ---- representations ----
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chengguan/internal/calendar"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 )
@@ -28,7 +29,7 @@ func templateFuncs() template.FuncMap {
 			if t.IsZero() {
 				return "—"
 			}
-			return t.In(shanghai()).Format("2006-01-02 15:04")
+			return t.In(calendar.Location()).Format("2006-01-02 15:04")
 		},
 		"indent": func(path string) int { return strings.Count(path, "/") - 2 },
 		"has":    func(list []string, s string) bool { return contains(list, s) },
@@ -45,16 +46,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// shanghai is the zone every time is shown in. The binary embeds the zone
-// database (time/tzdata in cmd/chengguan), so this cannot fail.
-func shanghai() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
 }
 
 func parsePages() (*pages, error) {
