@@ -22,10 +22,12 @@ import (
 
 	"chengguan/internal/apperr"
 	"chengguan/internal/buildinfo"
+	"chengguan/internal/calendar"
 	"chengguan/internal/config"
 	"chengguan/internal/demo"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
+	"chengguan/internal/ids"
 	"chengguan/internal/storage"
 	"chengguan/internal/web"
 )
@@ -55,6 +57,7 @@ Commands:
   apikey list    list Open311 api_keys (never the keys themselves)
   apikey revoke  stop accepting an Open311 api_key: --id
   calendar due   a statutory deadline as JSON: --start S --amount N --unit workday|workhour|day|hour
+  calendar set   enter a year's holiday table from the State Council notice: --file YEAR.json
   bench me       load-test GET /api/v1/me on a child server: [--rate --connections --duration]
   config         print the effective configuration, secrets masked
   version        print the version
@@ -155,6 +158,7 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 		"apikey revoke": apikeyRevoke,
 		"bench me":      benchMe,
 		"calendar due":  calendarDue,
+		"calendar set":  calendarSet,
 		"config": func(*flag.FlagSet) runFunc {
 			return func(_ context.Context, cfg *config.Config, env Env) error {
 				cfg.Fprint(env.Stdout)
@@ -174,6 +178,7 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 type app struct {
 	db       *storage.DB
 	identity *identity.Service
+	calendar *calendar.Service
 }
 
 // open opens and migrates the database and builds the services.
@@ -194,7 +199,7 @@ func open(ctx context.Context, cfg *config.Config) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{db: db, identity: svc}, nil
+	return &app{db: db, identity: svc, calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)}, nil
 }
 
 func migrate(ctx context.Context, cfg *config.Config, env Env) error {
@@ -464,20 +469,59 @@ func apikeyRevoke(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// calendarDue prints what GET /api/v1/calendar/due answers.
+// calendarDue prints what GET /api/v1/calendar/due answers, on the
+// calendar in force in the database (official tables and entered ones).
 func calendarDue(fs *flag.FlagSet) runFunc {
 	start := fs.String("start", "", "start: YYYY-MM-DD or RFC 3339")
 	amount := fs.Int("amount", -1, "length of the period")
 	unit := fs.String("unit", "", "workday, workhour, day or hour")
-	return func(_ context.Context, _ *config.Config, env Env) error {
+	return func(ctx context.Context, cfg *config.Config, env Env) error {
 		if *start == "" || *amount < 0 || *unit == "" {
 			return usageError{"--start, --amount (≥ 0) and --unit are required"}
 		}
-		res, err := web.CalendarDue(*start, *amount, *unit)
+		a, err := open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.db.Close()
+		cal, err := a.calendar.Calendar(ctx)
+		if err != nil {
+			return err
+		}
+		res, err := web.CalendarDue(cal, *start, *amount, *unit)
 		if err != nil {
 			return err
 		}
 		return json.NewEncoder(env.Stdout).Encode(res)
+	}
+}
+
+// calendarSet enters a year's table from a JSON file (the form of
+// GET /api/v1/calendar/years and of the embedded official tables).
+func calendarSet(fs *flag.FlagSet) runFunc {
+	file := fs.String("file", "", "JSON file of one year's table")
+	return func(ctx context.Context, cfg *config.Config, env Env) error {
+		if *file == "" {
+			return usageError{"--file is required"}
+		}
+		raw, err := os.ReadFile(*file)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		y, err := calendar.ParseYear(raw)
+		if err != nil {
+			return usageError{fmt.Sprintf("%s: %v", *file, err)}
+		}
+		a, err := open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.db.Close()
+		if err := a.calendar.SetYear(ctx, identity.System(), y); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "calendar %d entered: %d days off, %d make-up working days\n", y.Year, len(y.Off), len(y.Work))
+		return nil
 	}
 }
 
@@ -498,7 +542,7 @@ func serve(ctx context.Context, cfg *config.Config, env Env) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, I18n: bundle, Log: log})
+	srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, I18n: bundle, Log: log})
 	if err != nil {
 		return err
 	}

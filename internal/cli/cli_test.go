@@ -3,6 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -236,7 +240,11 @@ func TestConfigPrintsEnvironmentAndFlagsWithSecretsMasked(t *testing.T) {
 func TestMigrateReportsSchemaVersion(t *testing.T) {
 	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
 		out := mustRun(t, "", "migrate", "--db", dsn)
-		if !strings.Contains(out, "schema version 1") {
+		files, err := fs.ReadDir(storage.Migrations(storage.SQLite), ".")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, fmt.Sprintf("schema version %d", len(files))) {
 			t.Fatalf("migrate output: %q", out)
 		}
 		again := mustRun(t, "", "migrate", "--db", dsn)
@@ -286,12 +294,37 @@ func TestUserPasswdLetsTheOperatorBackInOnce(t *testing.T) {
 }
 
 func TestCalendarDuePrintsTheAPIAnswer(t *testing.T) {
-	out := mustRun(t, "", "calendar", "due", "--start", "2026-09-30", "--amount", "7", "--unit", "workday")
+	dsn := storagetest.SQLiteDSN(t)
+	out := mustRun(t, "", "calendar", "due", "--db", dsn, "--start", "2026-09-30", "--amount", "7", "--unit", "workday")
 	if out != `{"due":"2026-10-15","provisional":false}`+"\n" {
 		t.Fatalf("calendar due: %q", out)
 	}
-	code, _, errOut := run(t, nil, "", "calendar", "due", "--start", "2026-09-30", "--amount", "7", "--unit", "fortnight")
+	code, _, errOut := run(t, nil, "", "calendar", "due", "--db", dsn, "--start", "2026-09-30", "--amount", "7", "--unit", "fortnight")
 	if code != 1 || !strings.Contains(errOut, "unit") {
 		t.Fatalf("a bad unit: exit %d, %q", code, errOut)
+	}
+}
+
+func TestCalendarSetEntersAYearThatDeadlinesThenUse(t *testing.T) {
+	dsn := storagetest.SQLiteDSN(t)
+	before := mustRun(t, "", "calendar", "due", "--db", dsn, "--start", "2026-12-31", "--amount", "1", "--unit", "workday")
+	if before != `{"due":"2027-01-01","provisional":true}`+"\n" {
+		t.Fatalf("before 2027 is entered: %q", before)
+	}
+	file := filepath.Join(t.TempDir(), "2027.json")
+	table := `{"year":2027,"notice":"test","off":[{"date":"2027-01-01","name":"元旦"}],"work":[]}`
+	if err := os.WriteFile(file, []byte(table), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "", "calendar", "set", "--db", dsn, "--file", file)
+	after := mustRun(t, "", "calendar", "due", "--db", dsn, "--start", "2026-12-31", "--amount", "1", "--unit", "workday")
+	if after != `{"due":"2027-01-04","provisional":false}`+"\n" {
+		t.Fatalf("after 2027 is entered: %q", after)
+	}
+	if err := os.WriteFile(file, []byte(`{"year":2027,"off":[{"date":"2027-01-04","name":"x"}],"work":[{"date":"2027-01-04","name":"x"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, nil, "", "calendar", "set", "--db", dsn, "--file", file); code == 0 {
+		t.Fatalf("a contradictory table was accepted: %q", errOut)
 	}
 }

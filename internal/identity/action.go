@@ -32,6 +32,7 @@ const (
 	ActAccountUnlock       Action = "account.unlock"
 	ActAccountRevokeAccess Action = "account.revoke_access"
 	ActOpen311KeyManage    Action = "open311_key.manage"
+	ActCalendarEdit        Action = "calendar.edit" // enter a year's official holiday table
 )
 
 // Self-service actions.
@@ -66,7 +67,7 @@ func Actions() []Action {
 		ActUnitView, ActUnitCreate, ActUnitUpdate,
 		ActAccountView, ActAccountCreate, ActAccountUpdate, ActAccountDisable,
 		ActAccountResetPass, ActAccountAssignRoles, ActAccountUnlock, ActAccountRevokeAccess,
-		ActOpen311KeyManage,
+		ActOpen311KeyManage, ActCalendarEdit,
 		ActSelfView, ActSelfTokens, ActSelfPassword,
 		ActPenaltyFile, ActPenaltyInvestigate, ActPenaltySummary, ActPenaltyDecide,
 		ActPenaltySign, ActCompulsorySeize, ActCompulsoryApprove, ActLegalReview,
@@ -86,7 +87,7 @@ func ruleOf(a Action) (actionRule, bool) {
 		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor, RoleSquadLeader}}, true
 	case ActUnitCreate, ActUnitUpdate, ActAccountCreate, ActAccountUpdate, ActAccountDisable,
 		ActAccountResetPass, ActAccountAssignRoles, ActAccountUnlock, ActAccountRevokeAccess,
-		ActOpen311KeyManage:
+		ActOpen311KeyManage, ActCalendarEdit:
 		return actionRule{KindAdministration, admin}, true
 	case ActSelfView, ActSelfTokens, ActSelfPassword:
 		return actionRule{KindSelf, nil}, true

@@ -40,6 +40,7 @@ var grantTable = map[identity.Action]struct {
 	identity.ActAccountUnlock:       {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
 	identity.ActAccountRevokeAccess: {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
 	identity.ActOpen311KeyManage:    {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
+	identity.ActCalendarEdit:        {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
 	identity.ActSelfView:            {identity.KindSelf, nil},
 	identity.ActSelfTokens:          {identity.KindSelf, nil},
 	identity.ActSelfPassword:        {identity.KindSelf, nil},

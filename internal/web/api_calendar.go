@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -18,6 +19,50 @@ func (s *Server) calendarRoutes(api huma.API) {
 			"provisional is true when a year without an official calendar was touched (weekends only).",
 		Tags: []string{"calendar"}, Security: []map[string][]string{},
 		Metadata: map[string]any{publicOperation: true}}, s.apiCalendarDue)
+	huma.Register(api, huma.Operation{OperationID: "calendar-years", Method: http.MethodGet, Path: "/calendar/years",
+		Summary: "The loaded year tables: official holidays and make-up working days (调休)",
+		Tags:    []string{"calendar"}, Security: []map[string][]string{},
+		Metadata: map[string]any{publicOperation: true}}, s.apiCalendarYears)
+	huma.Register(api, huma.Operation{OperationID: "calendar-set-year", Method: http.MethodPut, Path: "/calendar/years/{year}",
+		Summary: "Enter a year's table from the State Council notice (administrators of the whole tree)",
+		Tags:    []string{"calendar"}}, s.apiCalendarSetYear)
+}
+
+type yearOut struct {
+	calendar.Year
+	Edited    bool       `json:"edited" doc:"entered by an administrator rather than shipped with the software"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+type calendarYearsOutput struct {
+	Body struct {
+		Years []yearOut `json:"years"`
+	}
+}
+
+func (s *Server) apiCalendarYears(ctx context.Context, _ *struct{}) (*calendarYearsOutput, error) {
+	years, err := s.calendar.Years(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &calendarYearsOutput{}
+	out.Body.Years = []yearOut{}
+	for _, y := range years {
+		out.Body.Years = append(out.Body.Years, yearOut{Year: y.Year, Edited: y.Edited, UpdatedAt: optTime(y.UpdatedAt)})
+	}
+	return out, nil
+}
+
+type calendarSetYearInput struct {
+	Year int `path:"year" minimum:"2000" maximum:"2999"`
+	Body calendar.Year
+}
+
+func (s *Server) apiCalendarSetYear(ctx context.Context, in *calendarSetYearInput) (*struct{}, error) {
+	if in.Body.Year != in.Year {
+		return nil, apperr.InvalidFields(apperr.Field("year", "calendar.year_mismatch"))
+	}
+	return nil, s.calendar.SetYear(ctx, actorOf(ctx), in.Body)
 }
 
 type calendarDueInput struct {
@@ -37,18 +82,22 @@ type DueAnswer struct {
 	Provisional bool   `json:"provisional" doc:"true when a year with no official calendar was counted by weekends only"`
 }
 
-func (s *Server) apiCalendarDue(_ context.Context, in *calendarDueInput) (*calendarDueOutput, error) {
-	ans, err := CalendarDue(in.Start, in.Amount, in.Unit)
+func (s *Server) apiCalendarDue(ctx context.Context, in *calendarDueInput) (*calendarDueOutput, error) {
+	cal, err := s.calendar.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ans, err := CalendarDue(cal, in.Start, in.Amount, in.Unit)
 	if err != nil {
 		return nil, err
 	}
 	return &calendarDueOutput{Body: ans}, nil
 }
 
-// CalendarDue computes a deadline on the official calendar with the default
-// working hours, reporting which input is wrong. The API and the CLI answer
-// through it alike.
-func CalendarDue(start string, amount int, unit string) (DueAnswer, error) {
+// CalendarDue computes a deadline on cal with the default working hours,
+// reporting which input is wrong. The API and the CLI answer through it
+// alike.
+func CalendarDue(cal *calendar.Calendar, start string, amount int, unit string) (DueAnswer, error) {
 	u, err := calendar.ParseUnit(unit)
 	if err != nil {
 		return DueAnswer{}, apperr.InvalidFields(apperr.Field("unit", "calendar.unit"))
@@ -57,7 +106,7 @@ func CalendarDue(start string, amount int, unit string) (DueAnswer, error) {
 	if err != nil {
 		return DueAnswer{}, apperr.InvalidFields(apperr.Field("start", "calendar.start"))
 	}
-	res, err := calendar.Official().Due(t, amount, u, calendar.Options{})
+	res, err := cal.Due(t, amount, u, calendar.Options{})
 	if err != nil {
 		return DueAnswer{}, apperr.InvalidFields(apperr.Field("amount", "calendar.amount"))
 	}

@@ -3,8 +3,10 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
+	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
 )
 
@@ -50,4 +52,60 @@ func TestCalendarDueAnswersWithoutSignInAsTheContractSays(t *testing.T) {
 			t.Errorf("bad %s: the error names no field %q: %+v", field, field, e)
 		}
 	}
+}
+
+func TestAdministratorEntersANewYearAndDeadlinesFollowIt(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		a := startApp(t, db)
+		due := func() (string, bool) {
+			var got struct {
+				Due         string `json:"due"`
+				Provisional bool   `json:"provisional"`
+			}
+			r := a.anonymous().getJSON(t, "/api/v1/calendar/due?start=2026-12-31&amount=1&unit=workday")
+			r.wantStatus(t, http.StatusOK)
+			r.decode(t, &got)
+			return got.Due, got.Provisional
+		}
+		if d, p := due(); d != "2027-01-01" || !p {
+			t.Fatalf("before 2027 is entered: %s provisional %v, want 2027-01-01 provisional", d, p)
+		}
+
+		officer := a.loginDemo(t, "officer")
+		officer.get(t, "/admin/calendar").wantStatus(t, http.StatusForbidden)
+
+		admin := a.loginDemo(t, "admin")
+		list := admin.get(t, "/admin/calendar")
+		list.wantStatus(t, http.StatusOK)
+		if !strings.Contains(list.String(), "国务院办公厅关于2026年部分节假日安排的通知") || !strings.Contains(list.String(), `href="/admin/calendar/2027"`) {
+			t.Fatalf("the holidays page lacks 2026 or the link to enter 2027:\n%.3000s", list.body)
+		}
+		admin.get(t, "/admin/calendar/2027").wantStatus(t, http.StatusOK)
+
+		bad := admin.postForm(t, "/admin/calendar/2027", url.Values{"notice": {"x"}, "table": {"2027-01-01 休 元旦\n2027-01-09 班"}})
+		bad.wantStatus(t, http.StatusBadRequest)
+		if !strings.Contains(bad.String(), escaped(a.T("zh-CN", "calendar.line", map[string]any{"Line": 2}))) {
+			t.Fatalf("the refusal does not name line 2:\n%.3000s", bad.body)
+		}
+		admin.postForm(t, "/admin/calendar/2027", url.Values{"notice": {"国务院办公厅关于2027年部分节假日安排的通知"},
+			"table": {"# 元旦\n2027-01-01 休 元旦\n"}}).wantRedirect(t, "/admin/calendar?saved=2027")
+		if d, p := due(); d != "2027-01-04" || p {
+			t.Fatalf("after 2027 is entered: %s provisional %v, want 2027-01-04 settled", d, p)
+		}
+		page := admin.get(t, "/admin/calendar/2027")
+		if !strings.Contains(page.String(), "2027-01-01 休 元旦") {
+			t.Fatalf("the entered table is not shown for editing:\n%.3000s", page.body)
+		}
+
+		// The API: an administrator's bearer token may enter a year; the year in the path must match.
+		api := a.bearer(t, "admin", demoPassword)
+		table := map[string]any{"year": 2028, "off": []map[string]string{{"date": "2028-01-01", "name": "元旦"}}, "work": []any{}}
+		if r := api.sendJSON(t, http.MethodPut, "/api/v1/calendar/years/2028", table); r.status >= 300 {
+			t.Fatalf("PUT a year: status %d %s", r.status, r.body)
+		}
+		api.sendJSON(t, http.MethodPut, "/api/v1/calendar/years/2029", table).wantError(t, http.StatusBadRequest, "invalid")
+		a.bearer(t, "supervisor", demoPassword).sendJSON(t, http.MethodPut, "/api/v1/calendar/years/2028", table).
+			wantError(t, http.StatusForbidden, "forbidden")
+	})
 }

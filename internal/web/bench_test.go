@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"chengguan/internal/calendar"
 	"chengguan/internal/config"
 	"chengguan/internal/demo"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
+	"chengguan/internal/ids"
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
 	"chengguan/internal/web"
@@ -58,7 +60,7 @@ func benchHandler(b *testing.B, db *storage.DB) (http.Handler, string) {
 	}
 	cfg := config.Default()
 	cfg.LogLevel = "warn"
-	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, I18n: bundle,
+	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), I18n: bundle,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		b.Fatal(err)

@@ -226,6 +226,8 @@ func screens(t *testing.T, a *app) []screen {
 		}},
 		{name: "account-edit", user: "admin", path: "/admin/accounts/" + officer.ID},
 		{name: "my-account", user: "admin", path: "/account"},
+		{name: "calendar", user: "admin", path: "/admin/calendar"},
+		{name: "calendar-2026", user: "admin", path: "/admin/calendar/2026"},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"chengguan/internal/apperr"
+	"chengguan/internal/calendar"
 	"chengguan/internal/config"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
@@ -29,6 +30,7 @@ type Server struct {
 	cfg       config.Config
 	db        *storage.DB
 	identity  *identity.Service
+	calendar  *calendar.Service
 	i18n      *i18n.Bundle
 	log       *slog.Logger
 	pages     *pages
@@ -44,6 +46,7 @@ type Deps struct {
 	Config   config.Config
 	DB       *storage.DB
 	Identity *identity.Service
+	Calendar *calendar.Service
 	I18n     *i18n.Bundle
 	Log      *slog.Logger
 }
@@ -60,7 +63,7 @@ func New(d Deps) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	return &Server{
-		cfg: d.Config, db: d.DB, identity: d.Identity, i18n: d.I18n, log: d.Log,
+		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
 		throttle: newLoginThrottle(d.Config.LoginClientLimit, d.Config.LoginClientWindow), proxies: proxies,
 	}, nil

@@ -1,0 +1,162 @@
+package calendar
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"sync"
+	"time"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/identity"
+)
+
+// StoredYear is a year table an administrator entered, as kept by a Store.
+type StoredYear struct {
+	Year      Year
+	UpdatedAt time.Time
+	UpdatedBy string // account ID, or "system"
+}
+
+// Change is one recorded edit of a year table.
+type Change struct {
+	ID      string
+	Year    int
+	At      time.Time
+	ActorID string
+	Before  *Year // nil for the first edit of the year
+	After   Year
+}
+
+// Store keeps the entered year tables and their history. It holds no rules.
+type Store interface {
+	CalendarYears(ctx context.Context) ([]StoredYear, error)
+	// SaveCalendarYear replaces (or adds) a year table and records the
+	// change, with the table it replaced, in one transaction.
+	SaveCalendarYear(ctx context.Context, y StoredYear, changeID string) error
+	CalendarChanges(ctx context.Context, year int) ([]Change, error)
+}
+
+// Service is the statutory calendar of an installation: the official tables
+// embedded in the binary, overlaid by the tables administrators enter (a new
+// year's State Council notice arrives every November, before any library
+// release knows it).
+type Service struct {
+	store Store
+	now   func() time.Time
+	newID func() string
+	// ttl bounds how long another node's edit can go unseen; edits on this
+	// node are seen at once.
+	ttl time.Duration
+
+	mu      sync.Mutex
+	cached  *Calendar
+	expires time.Time
+}
+
+// NewService returns the calendar service over store. newID makes change
+// IDs (ids.New in production).
+func NewService(store Store, newID func() string, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, now: now, newID: newID, ttl: time.Minute}
+}
+
+// Calendar returns the calendar in force: official tables with the entered
+// ones layered over them.
+func (s *Service) Calendar(ctx context.Context) (*Calendar, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if s.cached != nil && now.Before(s.expires) {
+		return s.cached, nil
+	}
+	stored, err := s.store.CalendarYears(ctx)
+	if err != nil {
+		return nil, err
+	}
+	years := OfficialYears()
+	for _, y := range stored {
+		years = append(years, y.Year)
+	}
+	c, err := New(years...)
+	if err != nil {
+		return nil, apperr.Internalf("stored calendar tables: %w", err)
+	}
+	s.cached, s.expires = c, now.Add(s.ttl)
+	return c, nil
+}
+
+// YearInfo describes one loaded year for the administrators' overview.
+type YearInfo struct {
+	Year      Year
+	Edited    bool // entered by an administrator rather than embedded
+	UpdatedAt time.Time
+	UpdatedBy string
+}
+
+// Years lists every loaded year, newest first.
+func (s *Service) Years(ctx context.Context) ([]YearInfo, error) {
+	stored, err := s.store.CalendarYears(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byYear := map[int]YearInfo{}
+	for _, y := range OfficialYears() {
+		byYear[y.Year] = YearInfo{Year: y}
+	}
+	for _, y := range stored {
+		byYear[y.Year.Year] = YearInfo{Year: y.Year, Edited: true, UpdatedAt: y.UpdatedAt, UpdatedBy: y.UpdatedBy}
+	}
+	out := make([]YearInfo, 0, len(byYear))
+	for _, y := range byYear {
+		out = append(out, y)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Year.Year > out[j].Year.Year })
+	return out, nil
+}
+
+// SetYear enters a year's table, replacing any earlier one. Only an
+// administrator of the whole tree may: the calendar is the same for every
+// unit. The change is recorded with the table it replaced.
+func (s *Service) SetYear(ctx context.Context, actor *identity.Actor, y Year) error {
+	if err := identity.Decide(actor, identity.ActCalendarEdit, identity.Resource{}).Err(); err != nil {
+		return err
+	}
+	if err := y.Validate(); err != nil {
+		return apperr.Wrap(apperr.Invalid, "calendar.table_invalid", err).With(map[string]any{"Problem": err.Error()})
+	}
+	stored, err := s.store.CalendarYears(ctx)
+	if err != nil {
+		return err
+	}
+	// The new table must also fit with the others (a December day of one
+	// table may be listed by the next year's).
+	years := OfficialYears()
+	for _, st := range stored {
+		years = append(years, st.Year)
+	}
+	if _, err := New(append(years, y)...); err != nil {
+		return apperr.Wrap(apperr.Invalid, "calendar.table_invalid", err).With(map[string]any{"Problem": err.Error()})
+	}
+	actorID := "system"
+	if actor != nil && actor.AccountID != "" {
+		actorID = actor.AccountID
+	}
+	if err := s.store.SaveCalendarYear(ctx, StoredYear{Year: y, UpdatedAt: s.now().UTC().Truncate(time.Millisecond), UpdatedBy: actorID}, s.newID()); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.cached = nil
+	s.mu.Unlock()
+	return nil
+}
+
+// Changes lists the recorded edits of a year, oldest first.
+func (s *Service) Changes(ctx context.Context, year int) ([]Change, error) {
+	return s.store.CalendarChanges(ctx, year)
+}
+
+// MarshalYear is the stored form of a year table.
+func MarshalYear(y Year) ([]byte, error) { return json.Marshal(y) }

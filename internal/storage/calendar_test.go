@@ -1,0 +1,94 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/calendar"
+	"chengguan/internal/identity"
+	"chengguan/internal/ids"
+	"chengguan/internal/storage"
+	"chengguan/internal/storage/storagetest"
+)
+
+// table2027 is a made-up 2027 table for the tests (the real notice is not
+// out yet): 元旦 on Friday 1/1, and Saturday 1/9 a make-up working day.
+func table2027(notice string) calendar.Year {
+	d := func(s string) calendar.Date {
+		v, err := calendar.ParseDate(s)
+		if err != nil {
+			panic(err)
+		}
+		return v
+	}
+	return calendar.Year{Year: 2027, Notice: notice,
+		Off:  []calendar.Entry{{Date: d("2027-01-01"), Name: "元旦"}},
+		Work: []calendar.Entry{{Date: d("2027-01-09"), Name: "元旦"}}}
+}
+
+func TestEnteredYearTablesLayerOverTheOfficialOnesAndAreRecorded(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc := calendar.NewService(storage.NewCalendarStore(db), ids.New, time.Now)
+		c, err := svc.Calendar(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Loaded(2026) || c.Loaded(2027) {
+			t.Fatalf("before any edit: 2026 loaded %v, 2027 loaded %v; want the official tables only", c.Loaded(2026), c.Loaded(2027))
+		}
+
+		rootAdmin := &identity.Actor{AccountID: ids.New(), Assignments: []identity.Assignment{{Role: identity.RoleAdmin, UnitPath: "/" + ids.New() + "/"}}}
+		districtAdmin := &identity.Actor{AccountID: ids.New(), Assignments: []identity.Assignment{{Role: identity.RoleAdmin, UnitPath: "/a/b/"}}}
+		officer := &identity.Actor{AccountID: ids.New(), Assignments: []identity.Assignment{{Role: identity.RoleOfficer, UnitPath: "/a/"}}}
+		if err := svc.SetYear(ctx, officer, table2027("v1")); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("an officer enters a year: %v, want forbidden", err)
+		}
+		if err := svc.SetYear(ctx, districtAdmin, table2027("v1")); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("a district administrator enters a year: %v, want forbidden", err)
+		}
+		bad := table2027("bad")
+		bad.Work = append(bad.Work, calendar.Entry{Date: bad.Off[0].Date, Name: "元旦"})
+		if err := svc.SetYear(ctx, rootAdmin, bad); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("a table giving one day off and on: %v, want invalid", err)
+		}
+
+		if err := svc.SetYear(ctx, rootAdmin, table2027("v1")); err != nil {
+			t.Fatalf("SetYear: %v", err)
+		}
+		if err := svc.SetYear(ctx, identity.System(), table2027("v2")); err != nil {
+			t.Fatalf("SetYear by the operator: %v", err)
+		}
+		c, err = svc.Calendar(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Loaded(2027) {
+			t.Fatal("the entered 2027 table is not loaded")
+		}
+		// Thursday 2026-12-31 + 1 workday: 1/1 is off, so Monday 2027-01-04, and no longer provisional.
+		start, _ := calendar.ParseStart("2026-12-31")
+		res, err := c.Due(start, 1, calendar.Workday, calendar.Options{})
+		if err != nil || res.String() != "2027-01-04" || res.Provisional {
+			t.Fatalf("due across the entered new year: %v %v", res, err)
+		}
+
+		changes, err := svc.Changes(ctx, 2027)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(changes) != 2 || changes[0].Before != nil || changes[0].ActorID != rootAdmin.AccountID ||
+			changes[1].Before == nil || changes[1].Before.Notice != "v1" || changes[1].After.Notice != "v2" || changes[1].ActorID != "system" {
+			t.Fatalf("recorded changes: %+v", changes)
+		}
+		years, err := svc.Years(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(years) < 3 || years[0].Year.Year != 2027 || !years[0].Edited || years[1].Edited {
+			t.Fatalf("years overview: %+v", years)
+		}
+	})
+}
