@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,11 @@ type Store interface {
 	// change, with the table it replaced, in one transaction.
 	SaveCalendarYear(ctx context.Context, y StoredYear, changeID string) error
 	CalendarChanges(ctx context.Context, year int) ([]Change, error)
+	// WorkingHours returns the configured hours ("09:00-12:00,…") of those
+	// of the units that have any, by unit ID.
+	WorkingHours(ctx context.Context, unitIDs []string) (map[string]string, error)
+	// SetWorkingHours configures a unit's hours; empty spans remove them.
+	SetWorkingHours(ctx context.Context, unitID, spans string, at time.Time, by string) error
 }
 
 // Service is the statutory calendar of an installation: the official tables
@@ -156,6 +162,50 @@ func (s *Service) SetYear(ctx context.Context, actor *identity.Actor, y Year) er
 // Changes lists the recorded edits of a year, oldest first.
 func (s *Service) Changes(ctx context.Context, year int) ([]Change, error) {
 	return s.store.CalendarChanges(ctx, year)
+}
+
+// HoursFor returns the working hours in force at the unit with this
+// materialised path ("/city/district/…/"): its own, else the nearest
+// ancestor's, else the default. inherited tells whether they come from
+// above.
+func (s *Service) HoursFor(ctx context.Context, unitPath string) (h Hours, inherited bool, err error) {
+	chain := strings.Split(strings.Trim(unitPath, "/"), "/")
+	configured, err := s.store.WorkingHours(ctx, chain)
+	if err != nil {
+		return Hours{}, false, err
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		if spans, ok := configured[chain[i]]; ok {
+			h, err := ParseHours(spans)
+			if err != nil {
+				return Hours{}, false, apperr.Internalf("stored working hours of %s: %w", chain[i], err)
+			}
+			return h, i != len(chain)-1, nil
+		}
+	}
+	return DefaultHours(), true, nil
+}
+
+// SetHours configures the working hours of a unit and the units under it
+// (工作时 deadlines are counted in them); empty spans return the unit to
+// what it inherits. The unit's administrators may.
+func (s *Service) SetHours(ctx context.Context, actor *identity.Actor, unit *identity.Unit, spans string) error {
+	if err := identity.Decide(actor, identity.ActUnitUpdate, identity.InUnit(unit.Path)).Err(); err != nil {
+		return err
+	}
+	spans = strings.TrimSpace(spans)
+	if spans != "" {
+		h, err := ParseHours(spans)
+		if err != nil {
+			return apperr.InvalidFields(apperr.Field("hours", "calendar.hours_format"))
+		}
+		spans = h.String()
+	}
+	actorID := "system"
+	if actor != nil && actor.AccountID != "" {
+		actorID = actor.AccountID
+	}
+	return s.store.SetWorkingHours(ctx, unit.ID, spans, s.now().UTC().Truncate(time.Millisecond), actorID)
 }
 
 // MarshalYear is the stored form of a year table.

@@ -488,7 +488,7 @@ func calendarDue(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		res, err := web.CalendarDue(cal, *start, *amount, *unit)
+		res, err := web.CalendarDue(cal, calendar.DefaultHours(), *start, *amount, *unit)
 		if err != nil {
 			return err
 		}

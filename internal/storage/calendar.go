@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
+	"time"
 
 	"chengguan/internal/calendar"
 )
@@ -94,4 +96,44 @@ func (s *CalendarStore) CalendarChanges(ctx context.Context, year int) ([]calend
 		out = append(out, c)
 	}
 	return out, mapErr(rows.Err(), "")
+}
+
+// WorkingHours implements calendar.Store.
+func (s *CalendarStore) WorkingHours(ctx context.Context, unitIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(unitIDs) == 0 {
+		return out, nil
+	}
+	var w where
+	var in []string
+	for _, id := range unitIDs {
+		in = append(in, w.arg(id))
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT unit_id, spans FROM unit_working_hours WHERE unit_id IN (`+strings.Join(in, ", ")+`)`, w.args...)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, spans string
+		if err := rows.Scan(&id, &spans); err != nil {
+			return nil, mapErr(err, "")
+		}
+		out[id] = spans
+	}
+	return out, mapErr(rows.Err(), "")
+}
+
+// SetWorkingHours implements calendar.Store.
+func (s *CalendarStore) SetWorkingHours(ctx context.Context, unitID, spans string, at time.Time, by string) error {
+	return s.db.Transact(ctx, func(q Querier) error {
+		if spans == "" {
+			_, err := q.ExecContext(ctx, `DELETE FROM unit_working_hours WHERE unit_id = $1`, unitID)
+			return mapErr(err, "")
+		}
+		_, err := q.ExecContext(ctx, `INSERT INTO unit_working_hours (unit_id, spans, updated_at, updated_by) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (unit_id) DO UPDATE SET spans = excluded.spans, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+			unitID, spans, ms(at), by)
+		return mapErr(err, "")
+	})
 }

@@ -92,3 +92,44 @@ func TestEnteredYearTablesLayerOverTheOfficialOnesAndAreRecorded(t *testing.T) {
 		}
 	})
 }
+
+func TestWorkingHoursAreInheritedFromTheNearestUnitThatSetsThem(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		tr := makeTree(t, storage.NewIdentityStore(db))
+		svc := calendar.NewService(storage.NewCalendarStore(db), ids.New, time.Now)
+		admin := &identity.Actor{AccountID: ids.New(), Assignments: []identity.Assignment{{Role: identity.RoleAdmin, UnitPath: tr.city.Path}}}
+		officer := &identity.Actor{AccountID: ids.New(), Assignments: []identity.Assignment{{Role: identity.RoleOfficer, UnitPath: tr.city.Path}}}
+
+		h, inherited, err := svc.HoursFor(ctx, tr.streetA.Path)
+		if err != nil || h.String() != calendar.DefaultHours().String() || !inherited {
+			t.Fatalf("with nothing set: %v inherited %v, %v; want the default", h, inherited, err)
+		}
+		if err := svc.SetHours(ctx, officer, &tr.distA, "08:30-12:00,14:00-17:30"); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("an officer sets hours: %v, want forbidden", err)
+		}
+		if err := svc.SetHours(ctx, admin, &tr.distA, "9-12"); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("malformed hours: %v, want invalid", err)
+		}
+		if err := svc.SetHours(ctx, admin, &tr.distA, "08:30-12:00,14:00-17:30"); err != nil {
+			t.Fatalf("SetHours: %v", err)
+		}
+		h, inherited, err = svc.HoursFor(ctx, tr.streetA.Path)
+		if err != nil || h.String() != "08:30-12:00,14:00-17:30" || !inherited {
+			t.Fatalf("a street under the district: %v inherited %v, %v", h, inherited, err)
+		}
+		h, inherited, _ = svc.HoursFor(ctx, tr.distA.Path)
+		if h.String() != "08:30-12:00,14:00-17:30" || inherited {
+			t.Fatalf("the district itself: %v inherited %v", h, inherited)
+		}
+		if h, _, _ := svc.HoursFor(ctx, tr.distB.Path); h.String() != calendar.DefaultHours().String() {
+			t.Fatalf("the other district: %v, want the default", h)
+		}
+		if err := svc.SetHours(ctx, admin, &tr.distA, ""); err != nil {
+			t.Fatalf("clear hours: %v", err)
+		}
+		if h, _, _ := svc.HoursFor(ctx, tr.streetA.Path); h.String() != calendar.DefaultHours().String() {
+			t.Fatalf("after clearing: %v, want the default", h)
+		}
+	})
+}

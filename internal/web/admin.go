@@ -41,6 +41,10 @@ type unitFormData struct {
 	Unit    *identity.Unit
 	Parents []identity.Unit
 	Kinds   []identity.UnitKind
+	// Hours are the working hours in force at the unit; HoursInherited
+	// tells that they come from a unit above (or the default).
+	Hours          string
+	HoursInherited bool
 }
 
 func (s *Server) unitForm(w http.ResponseWriter, r *http.Request, status int, v *view, u *identity.Unit) error {
@@ -51,6 +55,15 @@ func (s *Server) unitForm(w http.ResponseWriter, r *http.Request, status int, v 
 			return err
 		}
 		d.Parents = parents
+	} else {
+		h, inherited, err := s.calendar.HoursFor(r.Context(), u.Path)
+		if err != nil {
+			return err
+		}
+		d.Hours, d.HoursInherited = h.String(), inherited
+		if _, ok := v.Form["hours"]; !ok && !inherited {
+			v.Form["hours"] = d.Hours
+		}
 	}
 	v.Data = d
 	s.render(w, r, status, "unit_form", v)
@@ -119,6 +132,25 @@ func (s *Server) unitUpdate(w http.ResponseWriter, r *http.Request) error {
 			}
 			return s.unitForm(w, r, st, v, cur)
 		})
+	}
+	http.Redirect(w, r, "/admin/units/"+u.ID+"?saved=1", http.StatusSeeOther)
+	return nil
+}
+
+// unitHours sets or clears a unit's working hours.
+func (s *Server) unitHours(w http.ResponseWriter, r *http.Request) error {
+	v := s.newView(r, "page.unit_edit")
+	f, err := form(r)
+	if err != nil {
+		return err
+	}
+	u, err := s.identity.Unit(r.Context(), v.Actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v.Form["code"], v.Form["name"], v.Form["name_en"], v.Form["hours"] = u.Code, u.Name, u.NameEN, f.Get("hours")
+	if err := s.calendar.SetHours(r.Context(), v.Actor, u, f.Get("hours")); err != nil {
+		return s.formFailure(w, r, v, err, func(st int) error { return s.unitForm(w, r, st, v, u) })
 	}
 	http.Redirect(w, r, "/admin/units/"+u.ID+"?saved=1", http.StatusSeeOther)
 	return nil

@@ -69,6 +69,7 @@ type calendarDueInput struct {
 	Start  string `query:"start" required:"true" maxLength:"40" doc:"YYYY-MM-DD (the start of that day in Asia/Shanghai) or RFC 3339"`
 	Amount int    `query:"amount" required:"true" minimum:"0" doc:"Length of the period in the unit"`
 	Unit   string `query:"unit" required:"true" enum:"workday,workhour,day,hour" doc:"workday 工作日, workhour 工作时, day 自然日, hour 小时"`
+	UnitID string `query:"unit_id" maxLength:"36" doc:"Count working hours in this organisation unit's hours (needs sign-in); default 09:00–12:00, 13:30–17:30"`
 }
 
 type calendarDueOutput struct {
@@ -87,17 +88,27 @@ func (s *Server) apiCalendarDue(ctx context.Context, in *calendarDueInput) (*cal
 	if err != nil {
 		return nil, err
 	}
-	ans, err := CalendarDue(cal, in.Start, in.Amount, in.Unit)
+	hours := calendar.DefaultHours()
+	if in.UnitID != "" {
+		u, err := s.identity.Unit(ctx, actorOf(ctx), in.UnitID)
+		if err != nil {
+			return nil, err
+		}
+		if hours, _, err = s.calendar.HoursFor(ctx, u.Path); err != nil {
+			return nil, err
+		}
+	}
+	ans, err := CalendarDue(cal, hours, in.Start, in.Amount, in.Unit)
 	if err != nil {
 		return nil, err
 	}
 	return &calendarDueOutput{Body: ans}, nil
 }
 
-// CalendarDue computes a deadline on cal with the default working hours,
+// CalendarDue computes a deadline on cal in the given working hours,
 // reporting which input is wrong. The API and the CLI answer through it
 // alike.
-func CalendarDue(cal *calendar.Calendar, start string, amount int, unit string) (DueAnswer, error) {
+func CalendarDue(cal *calendar.Calendar, hours calendar.Hours, start string, amount int, unit string) (DueAnswer, error) {
 	u, err := calendar.ParseUnit(unit)
 	if err != nil {
 		return DueAnswer{}, apperr.InvalidFields(apperr.Field("unit", "calendar.unit"))
@@ -106,7 +117,7 @@ func CalendarDue(cal *calendar.Calendar, start string, amount int, unit string) 
 	if err != nil {
 		return DueAnswer{}, apperr.InvalidFields(apperr.Field("start", "calendar.start"))
 	}
-	res, err := cal.Due(t, amount, u, calendar.Options{})
+	res, err := cal.Due(t, amount, u, calendar.Options{Hours: hours})
 	if err != nil {
 		return DueAnswer{}, apperr.InvalidFields(apperr.Field("amount", "calendar.amount"))
 	}

@@ -109,3 +109,32 @@ func TestAdministratorEntersANewYearAndDeadlinesFollowIt(t *testing.T) {
 			wantError(t, http.StatusForbidden, "forbidden")
 	})
 }
+
+func TestWorkingHoursOfAUnitGovernItsWorkhourDeadlines(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t))
+	district := a.unitID(t, "419901")
+	street := a.unitID(t, "419901001")
+	admin := a.loginDemo(t, "admin")
+	admin.postForm(t, "/admin/units/"+district+"/hours", url.Values{"hours": {"9-12"}}).wantStatus(t, http.StatusBadRequest)
+	admin.postForm(t, "/admin/units/"+district+"/hours", url.Values{"hours": {"08:00-12:00,14:00-18:00"}}).
+		wantRedirect(t, "/admin/units/"+district)
+	page := admin.get(t, "/admin/units/"+street)
+	if !strings.Contains(page.String(), "08:00-12:00,14:00-18:00") {
+		t.Fatalf("the street's page does not show the hours it inherits:\n%.3000s", page.body)
+	}
+	// 4 working hours from 16:00 on 9/30: 16:00–18:00 is 2 h, then 10/8 08:00–10:00.
+	q := url.Values{"start": {"2026-09-30T16:00:00+08:00"}, "amount": {"4"}, "unit": {"workhour"}, "unit_id": {street}}
+	var got struct {
+		Due string `json:"due"`
+	}
+	r := a.bearer(t, "inspector", demoPassword).getJSON(t, "/api/v1/calendar/due?"+q.Encode())
+	r.wantStatus(t, http.StatusOK)
+	r.decode(t, &got)
+	if got.Due != "2026-10-08T10:00:00+08:00" {
+		t.Fatalf("due in the street's hours: %s, want 2026-10-08T10:00:00+08:00", got.Due)
+	}
+	// Asking for a unit's hours needs a signed-in user who may see the unit.
+	a.anonymous().getJSON(t, "/api/v1/calendar/due?"+q.Encode()).wantError(t, http.StatusUnauthorized, "unauthenticated")
+	a.loginDemo(t, "dept").getJSON(t, "/api/v1/calendar/due?"+q.Encode()).wantError(t, http.StatusForbidden, "forbidden")
+}

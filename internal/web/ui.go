@@ -57,6 +57,7 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/units", s.page(s.unitCreate))
 	mux.Handle("GET /admin/units/{id}", s.page(s.unitEditPage))
 	mux.Handle("POST /admin/units/{id}", s.page(s.unitUpdate))
+	mux.Handle("POST /admin/units/{id}/hours", s.page(s.unitHours))
 	mux.Handle("GET /admin/accounts", s.page(s.accountsPage))
 	mux.Handle("GET /admin/accounts/new", s.page(s.accountNewPage))
 	mux.Handle("POST /admin/accounts", s.page(s.accountCreate))
