@@ -24,8 +24,10 @@ type calendarPageData struct {
 
 func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r, "page.calendar")
-	if _, d := identity.ScopeFor(v.Actor, identity.ActCalendarEdit); !d.Allowed {
-		return d.Err()
+	// The calendar is the whole installation's: administrators of the
+	// whole tree keep it.
+	if err := identity.Decide(v.Actor, identity.ActCalendarEdit, identity.Resource{}).Err(); err != nil {
+		return err
 	}
 	years, err := s.calendar.Years(r.Context())
 	if err != nil {
@@ -69,8 +71,10 @@ func (s *Server) calendarYearPage(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) renderCalendarYear(w http.ResponseWriter, r *http.Request, status int, v *view, year int) error {
-	if _, d := identity.ScopeFor(v.Actor, identity.ActCalendarEdit); !d.Allowed {
-		return d.Err()
+	// The calendar is the whole installation's: administrators of the
+	// whole tree keep it.
+	if err := identity.Decide(v.Actor, identity.ActCalendarEdit, identity.Resource{}).Err(); err != nil {
+		return err
 	}
 	changes, err := s.calendar.Changes(r.Context(), year)
 	if err != nil {
