@@ -115,6 +115,12 @@ func (v *view) Can(action string) bool {
 	return d.Allowed
 }
 
+// CanEverywhere reports whether the actor may perform action over the whole
+// tree (for what is kept once per installation, like the calendar).
+func (v *view) CanEverywhere(action string) bool {
+	return v.Actor != nil && identity.Decide(v.Actor, identity.Action(action), identity.Resource{}).Allowed
+}
+
 // HasRole reports whether the actor holds a role.
 func (v *view) HasRole(role string) bool {
 	return v.Actor != nil && v.Actor.HasRole(identity.Role(role))
