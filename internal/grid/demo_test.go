@@ -1,0 +1,71 @@
+package grid
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/paulmach/orb"
+)
+
+func TestDemoGridImportsWithoutProblems(t *testing.T) {
+	res := mustImport(t, DemoGeoJSON(), Options{})
+	if len(res.Problems) != 0 {
+		t.Fatalf("problems: %+v", res.Problems)
+	}
+	if len(res.Cells) < 200 {
+		t.Fatalf("%d cells, want at least 200", len(res.Cells))
+	}
+	perCommunity := map[string]int{}
+	streets, districts := map[string]bool{}, map[string]bool{}
+	for _, c := range res.Cells {
+		perCommunity[c.Community.Code]++
+		streets[c.Street.Code], districts[c.District.Code] = true, true
+		if c.Community.Name == "" || c.Street.Name == "" || c.District.Name == "" || c.Name == "" {
+			t.Fatalf("cell %s lacks a name: %+v", c.Code, c)
+		}
+	}
+	if len(perCommunity) != 8 || len(streets) != 4 || len(districts) != 2 {
+		t.Fatalf("%d communities, %d streets, %d districts; want 8, 4, 2", len(perCommunity), len(streets), len(districts))
+	}
+	for code, n := range perCommunity {
+		if n < 25 {
+			t.Fatalf("community %s has %d cells, want at least 25", code, n)
+		}
+	}
+}
+
+func TestDemoGridIsDeterministic(t *testing.T) {
+	if !bytes.Equal(DemoGeoJSON(), DemoGeoJSON()) {
+		t.Fatal("two generations differ")
+	}
+}
+
+func TestDemoCentreResolvesToACell(t *testing.T) {
+	ix := mustIndex(t, mustImport(t, DemoGeoJSON(), Options{}).Cells)
+	c, err := ix.Lookup(orb.Point{113.1920, 33.7450})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Code != "419901002001001" || c.Community.Name != "光明社区" || c.Street.Code != "419901002" || c.District.Code != "419901" {
+		t.Fatalf("centre is in %+v, want 419901002001001 of 光明社区, 光明路街道, 东城区", c)
+	}
+}
+
+// Within a community the sequence runs west→east, then north→south (FACTS §1.3).
+func TestDemoSequenceRunsWestToEastThenNorthToSouth(t *testing.T) {
+	ix := mustIndex(t, DemoCells())
+	centre := func(code string) orb.Point {
+		c, ok := ix.Cell(code)
+		if !ok {
+			t.Fatalf("no cell %s", code)
+		}
+		return c.Geometry.Bound().Center()
+	}
+	first, second, sixth := centre("419902001001001"), centre("419902001001002"), centre("419902001001006")
+	if !(second[0] > first[0] && second[1] == first[1]) {
+		t.Fatalf("002 at %v is not east of 001 at %v", second, first)
+	}
+	if !(sixth[1] < first[1] && sixth[0] == first[0]) {
+		t.Fatalf("006 at %v is not south of 001 at %v", sixth, first)
+	}
+}
