@@ -1,0 +1,167 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"iter"
+
+	"chengguan/internal/ledger"
+)
+
+// ledgerLock is the PostgreSQL advisory lock that makes appends to the one
+// chain take turns: each append reads the head and writes the next record
+// inside the writing transaction, and two transactions sealing on the same
+// head would fork the chain (the unique prev_hash index turns such a race
+// into a conflict; the lock keeps it from happening). SQLite's single
+// writer connection serialises appends already.
+const ledgerLock = 0x6367_6c65_6467 // "cgledg"
+
+// appendLedger seals r onto the chain and inserts it, inside the caller's
+// transaction q. Call it as the last write of the transaction: on PostgreSQL
+// the lock is held until commit.
+func appendLedger(ctx context.Context, q Querier, d Dialect, r ledger.Record) (ledger.Record, error) {
+	if d == Postgres {
+		if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(ledgerLock)); err != nil {
+			return r, mapErr(err, "")
+		}
+	}
+	var head ledger.Head
+	err := q.QueryRowContext(ctx, `SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1`).Scan(&head.Seq, &head.Hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return r, mapErr(err, "")
+	}
+	sealed, err := ledger.Seal(head, r)
+	if err != nil {
+		return r, err
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO ledger (seq, id, at, actor_id, role, unit_id, action, subject_kind, subject_id,
+		before_digest, after_digest, reason, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		sealed.Seq, sealed.ID, ms(sealed.At), sealed.ActorID, sealed.Role, sealed.UnitID, sealed.Action,
+		sealed.Subject.Kind, sealed.Subject.ID, sealed.Before, sealed.After, sealed.Reason, sealed.PrevHash, sealed.Hash)
+	return sealed, mapErr(err, "")
+}
+
+const ledgerCols = `seq, id, at, actor_id, role, unit_id, action, subject_kind, subject_id, before_digest, after_digest, reason, prev_hash, hash`
+
+func scanLedger(sc interface{ Scan(...any) error }) (ledger.Record, error) {
+	var r ledger.Record
+	var at int64
+	err := sc.Scan(&r.Seq, &r.ID, &at, &r.ActorID, &r.Role, &r.UnitID, &r.Action, &r.Subject.Kind, &r.Subject.ID,
+		&r.Before, &r.After, &r.Reason, &r.PrevHash, &r.Hash)
+	r.At = fromMs(at)
+	return r, err
+}
+
+// LedgerStore reads the ledger and keeps its checkpoints.
+type LedgerStore struct{ db *DB }
+
+// NewLedgerStore returns the ledger store over db.
+func NewLedgerStore(db *DB) *LedgerStore { return &LedgerStore{db: db} }
+
+// Records streams the whole ledger in sequence order, one cursor, for
+// verification of millions of rows without holding them.
+func (s *LedgerStore) Records(ctx context.Context) iter.Seq2[ledger.Record, error] {
+	return func(yield func(ledger.Record, error) bool) {
+		rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+ledgerCols+` FROM ledger ORDER BY seq`)
+		if err != nil {
+			yield(ledger.Record{}, mapErr(err, ""))
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanLedger(rows)
+			if err != nil {
+				yield(r, mapErr(err, ""))
+				return
+			}
+			if !yield(r, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(ledger.Record{}, mapErr(err, ""))
+		}
+	}
+}
+
+// Head is the newest record's sequence number and hash.
+func (s *LedgerStore) Head(ctx context.Context) (ledger.Head, error) {
+	var h ledger.Head
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1`).Scan(&h.Seq, &h.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ledger.Head{}, nil
+	}
+	return h, mapErr(err, "")
+}
+
+// ForSubject lists the records of one subject, oldest first: the timeline
+// shown on its page.
+func (s *LedgerStore) ForSubject(ctx context.Context, kind, id string, limit int) ([]ledger.Record, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+ledgerCols+` FROM ledger WHERE subject_kind = $1 AND subject_id = $2
+		ORDER BY seq DESC LIMIT $3`, kind, id, limit)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	defer rows.Close()
+	var out []ledger.Record
+	for rows.Next() {
+		r, err := scanLedger(rows)
+		if err != nil {
+			return nil, mapErr(err, "")
+		}
+		out = append(out, r)
+	}
+	// Newest were read first, to honour the limit; show them oldest first.
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, mapErr(rows.Err(), "")
+}
+
+// SaveCheckpoint keeps a signed checkpoint.
+func (s *LedgerStore) SaveCheckpoint(ctx context.Context, c ledger.Checkpoint) error {
+	data, err := c.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(q Querier) error {
+		_, err := q.ExecContext(ctx, `INSERT INTO ledger_checkpoints (seq, data) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING`, c.Seq, string(data))
+		return mapErr(err, "")
+	})
+}
+
+// Checkpoints lists the kept checkpoints, oldest first.
+func (s *LedgerStore) Checkpoints(ctx context.Context) ([]ledger.Checkpoint, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT data FROM ledger_checkpoints ORDER BY seq`)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	defer rows.Close()
+	var out []ledger.Checkpoint
+	for rows.Next() {
+		var data string
+		if err := rows.Scan(&data); err != nil {
+			return nil, mapErr(err, "")
+		}
+		cs, err := ledger.ParseCheckpoints([]byte(data))
+		if err != nil {
+			return nil, mapErr(err, "")
+		}
+		out = append(out, cs...)
+	}
+	return out, mapErr(rows.Err(), "")
+}
+
+// Append records a change that has no transaction of its own to join (an
+// event of the command line, say). Changes to stored data append through
+// their store's transaction instead.
+func (s *LedgerStore) Append(ctx context.Context, r ledger.Record) (ledger.Record, error) {
+	var out ledger.Record
+	err := s.db.Transact(ctx, func(q Querier) error {
+		var err error
+		out, err = appendLedger(ctx, q, s.db.Dialect, r)
+		return err
+	})
+	return out, err
+}
