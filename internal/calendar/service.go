@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"chengguan/internal/apperr"
 	"chengguan/internal/identity"
+	"chengguan/internal/ledger"
 )
 
 // StoredYear is a year table an administrator entered, as kept by a Store.
@@ -33,14 +35,15 @@ type Change struct {
 type Store interface {
 	CalendarYears(ctx context.Context) ([]StoredYear, error)
 	// SaveCalendarYear replaces (or adds) a year table and records the
-	// change, with the table it replaced, in one transaction.
-	SaveCalendarYear(ctx context.Context, y StoredYear, changeID string) error
+	// change, with the table it replaced, and rec in the ledger, in one
+	// transaction.
+	SaveCalendarYear(ctx context.Context, y StoredYear, changeID string, rec ledger.Record) error
 	CalendarChanges(ctx context.Context, year int) ([]Change, error)
 	// WorkingHours returns the configured hours ("09:00-12:00,…") of those
 	// of the units that have any, by unit ID.
 	WorkingHours(ctx context.Context, unitIDs []string) (map[string]string, error)
 	// SetWorkingHours configures a unit's hours; empty spans remove them.
-	SetWorkingHours(ctx context.Context, unitID, spans string, at time.Time, by string) error
+	SetWorkingHours(ctx context.Context, unitID, spans string, at time.Time, by string, rec ledger.Record) error
 }
 
 // Service is the statutory calendar of an installation: the official tables
@@ -146,11 +149,19 @@ func (s *Service) SetYear(ctx context.Context, actor *identity.Actor, y Year) er
 	if _, err := New(append(years, y)...); err != nil {
 		return apperr.Wrap(apperr.Invalid, "calendar.table_invalid", err).With(map[string]any{"Problem": err.Error()})
 	}
-	actorID := "system"
-	if actor != nil && actor.AccountID != "" {
-		actorID = actor.AccountID
+	actorID := ledgerActor(actor)
+	var before *Year
+	for _, st := range stored {
+		if st.Year.Year == y.Year {
+			before = &st.Year
+		}
 	}
-	if err := s.store.SaveCalendarYear(ctx, StoredYear{Year: y, UpdatedAt: s.now().UTC().Truncate(time.Millisecond), UpdatedBy: actorID}, s.newID()); err != nil {
+	at := s.now().UTC().Truncate(time.Millisecond)
+	rec, err := s.ledgerRecord(actor, identity.ActCalendarEdit, identity.Resource{}, "calendar_year", strconv.Itoa(y.Year), before, y, at)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SaveCalendarYear(ctx, StoredYear{Year: y, UpdatedAt: at, UpdatedBy: actorID}, s.newID(), rec); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -201,11 +212,48 @@ func (s *Service) SetHours(ctx context.Context, actor *identity.Actor, unit *ide
 		}
 		spans = h.String()
 	}
-	actorID := "system"
-	if actor != nil && actor.AccountID != "" {
-		actorID = actor.AccountID
+	current, err := s.store.WorkingHours(ctx, []string{unit.ID})
+	if err != nil {
+		return err
 	}
-	return s.store.SetWorkingHours(ctx, unit.ID, spans, s.now().UTC().Truncate(time.Millisecond), actorID)
+	at := s.now().UTC().Truncate(time.Millisecond)
+	var before, after any
+	if c, ok := current[unit.ID]; ok {
+		before = c
+	}
+	if spans != "" {
+		after = spans
+	}
+	rec, err := s.ledgerRecord(actor, identity.ActUnitUpdate, identity.InUnit(unit.Path), "unit_hours", unit.ID, before, after, at)
+	if err != nil {
+		return err
+	}
+	return s.store.SetWorkingHours(ctx, unit.ID, spans, at, ledgerActor(actor), rec)
+}
+
+// ledgerRecord makes the full-process record of a change, for the store to
+// append in the change's transaction.
+func (s *Service) ledgerRecord(actor *identity.Actor, action identity.Action, where identity.Resource,
+	kind, id string, before, after any, at time.Time) (ledger.Record, error) {
+	b, err := ledger.Digest(before)
+	if err != nil {
+		return ledger.Record{}, apperr.Internalf("digest: %w", err)
+	}
+	a, err := ledger.Digest(after)
+	if err != nil {
+		return ledger.Record{}, apperr.Internalf("digest: %w", err)
+	}
+	via := identity.Via(actor, action, where)
+	return ledger.Record{ID: s.newID(), At: at, ActorID: ledgerActor(actor), Role: string(via.Role), UnitID: via.UnitID,
+		Action: string(action), Subject: ledger.Subject{Kind: kind, ID: id}, Before: b, After: a}, nil
+}
+
+// ledgerActor names the actor in the ledger: an account ID, or "system".
+func ledgerActor(a *identity.Actor) string {
+	if a == nil || a.AccountID == "" || a.AccountID == "system" {
+		return "system"
+	}
+	return a.AccountID
 }
 
 // MarshalYear is the stored form of a year table.

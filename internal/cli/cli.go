@@ -58,6 +58,10 @@ Commands:
   apikey revoke  stop accepting an Open311 api_key: --id
   calendar due   a statutory deadline as JSON: --start S --amount N --unit workday|workhour|day|hour
   calendar set   enter a year's holiday table from the State Council notice: --file YEAR.json
+  ledger checkpoint
+                 sign the ledger's head with the installation key, store it, print its JSON: [--out FILE]
+  ledger verify  check the ledger's hash chain and checkpoints: [--checkpoint FILE ...] [--public-key FILE ...]
+  ledger pubkey  print the installation key's public half (PEM), for whoever keeps the checkpoints
   bench me       load-test GET /api/v1/me on a child server: [--rate --connections --duration]
   config         print the effective configuration, secrets masked
   version        print the version
@@ -77,7 +81,7 @@ func Main(ctx context.Context, env Env) int {
 		return 0
 	}
 	name, args := env.Args[0], env.Args[1:]
-	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar" || name == "ledger") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = name+" "+args[0], args[1:]
 	}
 	cmd, ok := commands()[name]
@@ -146,19 +150,22 @@ type runFunc func(ctx context.Context, cfg *config.Config, env Env) error
 
 func commands() map[string]func(fs *flag.FlagSet) runFunc {
 	return map[string]func(fs *flag.FlagSet) runFunc{
-		"serve":         func(*flag.FlagSet) runFunc { return serve },
-		"migrate":       func(*flag.FlagSet) runFunc { return migrate },
-		"demo":          func(*flag.FlagSet) runFunc { return loadDemo },
-		"unit add":      unitAdd,
-		"user add":      userAdd,
-		"user unlock":   userUnlock,
-		"user passwd":   userPasswd,
-		"apikey add":    apikeyAdd,
-		"apikey list":   func(*flag.FlagSet) runFunc { return apikeyList },
-		"apikey revoke": apikeyRevoke,
-		"bench me":      benchMe,
-		"calendar due":  calendarDue,
-		"calendar set":  calendarSet,
+		"serve":             func(*flag.FlagSet) runFunc { return serve },
+		"migrate":           func(*flag.FlagSet) runFunc { return migrate },
+		"demo":              func(*flag.FlagSet) runFunc { return loadDemo },
+		"unit add":          unitAdd,
+		"user add":          userAdd,
+		"user unlock":       userUnlock,
+		"user passwd":       userPasswd,
+		"apikey add":        apikeyAdd,
+		"apikey list":       func(*flag.FlagSet) runFunc { return apikeyList },
+		"apikey revoke":     apikeyRevoke,
+		"bench me":          benchMe,
+		"calendar due":      calendarDue,
+		"calendar set":      calendarSet,
+		"ledger checkpoint": ledgerCheckpoint,
+		"ledger verify":     ledgerVerify,
+		"ledger pubkey":     ledgerPubkey,
 		"config": func(*flag.FlagSet) runFunc {
 			return func(_ context.Context, cfg *config.Config, env Env) error {
 				cfg.Fprint(env.Stdout)
@@ -542,7 +549,8 @@ func serve(ctx context.Context, cfg *config.Config, env Env) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, I18n: bundle, Log: log})
+	srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar,
+		Ledger: storage.NewLedgerStore(a.db), I18n: bundle, Log: log})
 	if err != nil {
 		return err
 	}
@@ -561,6 +569,16 @@ func serve(ctx context.Context, cfg *config.Config, env Env) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.CheckpointEvery > 0 {
+		// Stopped and waited for before the database closes.
+		loopCtx, cancelLoop := context.WithCancel(ctx)
+		loopDone := make(chan struct{})
+		go func() {
+			defer close(loopDone)
+			checkpointLoop(loopCtx, log, storage.NewLedgerStore(a.db), cfg.LedgerKeyPath(), cfg.CheckpointEvery)
+		}()
+		defer func() { cancelLoop(); <-loopDone }()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "database", string(a.db.Dialect), "version", buildinfo.Version)

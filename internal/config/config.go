@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,12 @@ type Config struct {
 	// TrustedOrigins are extra origins allowed to send state-changing requests
 	// (a reverse proxy's public origin, e.g. https://cg.example.gov.cn).
 	TrustedOrigins string
+	// LedgerKey is the PEM file of the installation's ed25519 key, which
+	// signs ledger checkpoints; empty means LedgerKeyPath's default.
+	LedgerKey string
+	// CheckpointEvery is how often serve signs a ledger checkpoint when the
+	// ledger has grown (0 disables).
+	CheckpointEvery time.Duration
 }
 
 // Default returns the built-in defaults.
@@ -65,6 +72,7 @@ func Default() Config {
 		LoginClientLimit:  30,
 		LoginClientWindow: 10 * time.Minute,
 		MaxBodyBytes:      1 << 20,
+		CheckpointEvery:   time.Hour,
 	}
 }
 
@@ -91,6 +99,8 @@ func (c *Config) options() []option {
 		{"insecure-cookies", "omit the Secure cookie attribute (test beds on plain HTTP only)", &c.InsecureCookies, false},
 		{"hsts", "send Strict-Transport-Security (the site is served over HTTPS, e.g. behind a TLS proxy)", &c.HSTS, false},
 		{"trusted-origins", "comma-separated extra origins allowed to POST (behind a proxy)", &c.TrustedOrigins, false},
+		{"ledger-key", "PEM file of the ed25519 key that signs ledger checkpoints, created by the first one (default: ledger-key.pem beside the SQLite file, data/ledger-key.pem for PostgreSQL)", &c.LedgerKey, false},
+		{"checkpoint-every", "how often serve signs a ledger checkpoint if the ledger grew (0 = never)", &c.CheckpointEvery, false},
 	}
 }
 
@@ -197,7 +207,24 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("trusted-origins: %q is not an origin like https://host", o))
 		}
 	}
+	if c.CheckpointEvery != 0 && c.CheckpointEvery < time.Second {
+		errs = append(errs, errors.New("checkpoint-every: 0 (never) or at least 1s"))
+	}
 	return errors.Join(errs...)
+}
+
+// LedgerKeyPath is the file of the installation key: LedgerKey if set, else
+// ledger-key.pem in the directory of the SQLite database, or
+// data/ledger-key.pem when the database is PostgreSQL. The key is kept
+// beside the data it vouches for, but it must be backed up apart from it.
+func (c *Config) LedgerKeyPath() string {
+	if c.LedgerKey != "" {
+		return c.LedgerKey
+	}
+	if storage.IsPostgres(c.DB) {
+		return filepath.Join("data", "ledger-key.pem")
+	}
+	return filepath.Join(filepath.Dir(c.DB), "ledger-key.pem")
 }
 
 // Proxies parses TrustedProxies.
@@ -234,6 +261,9 @@ func (c *Config) Fprint(w io.Writer) {
 		v := fmt.Sprint(deref(o.ptr))
 		if o.secret {
 			v = Mask(v)
+		}
+		if o.ptr == any(&c.LedgerKey) {
+			v = c.LedgerKeyPath() // a path, not a secret: show where the key is
 		}
 		fmt.Fprintf(w, "%-19s = %s\n", o.name, v)
 	}

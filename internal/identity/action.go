@@ -33,6 +33,7 @@ const (
 	ActAccountRevokeAccess Action = "account.revoke_access"
 	ActOpen311KeyManage    Action = "open311_key.manage"
 	ActCalendarEdit        Action = "calendar.edit" // enter a year's official holiday table
+	ActLedgerVerify        Action = "ledger.verify" // check the whole full-process record
 )
 
 // Self-service actions.
@@ -67,7 +68,7 @@ func Actions() []Action {
 		ActUnitView, ActUnitCreate, ActUnitUpdate,
 		ActAccountView, ActAccountCreate, ActAccountUpdate, ActAccountDisable,
 		ActAccountResetPass, ActAccountAssignRoles, ActAccountUnlock, ActAccountRevokeAccess,
-		ActOpen311KeyManage, ActCalendarEdit,
+		ActOpen311KeyManage, ActCalendarEdit, ActLedgerVerify,
 		ActSelfView, ActSelfTokens, ActSelfPassword,
 		ActPenaltyFile, ActPenaltyInvestigate, ActPenaltySummary, ActPenaltyDecide,
 		ActPenaltySign, ActCompulsorySeize, ActCompulsoryApprove, ActLegalReview,
@@ -79,6 +80,9 @@ func Actions() []Action {
 func ruleOf(a Action) (actionRule, bool) {
 	admin := []Role{RoleAdmin}
 	switch a {
+	case ActLedgerVerify:
+		// Audit (督查) and administration both check the record's integrity.
+		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor}}, true
 	case ActUnitView:
 		// Every member of staff sees the organisation of their own
 		// jurisdiction: where they work and what lies under it.

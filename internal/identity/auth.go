@@ -17,6 +17,10 @@ const (
 	open311Prefix = "cgk_"
 )
 
+// actAccountLock names, in the ledger, the lock the service itself puts on
+// an account after too many failed sign-ins.
+const actAccountLock Action = "account.lock"
+
 // touchEvery limits last-seen writes to one per minute per session or token.
 const touchEvery = time.Minute
 
@@ -100,6 +104,7 @@ func (s *Service) bookAttempt(ctx context.Context, id string) error {
 			wait := int(a.RetryAt.Sub(now).Seconds() + 0.999)
 			return apperr.New(apperr.RateLimited, "login.wait").With(map[string]any{"Seconds": wait})
 		}
+		before := *a
 		a.FailedLogins++
 		if a.FailedLogins >= s.opt.LockAfter {
 			a.LockedAt = now
@@ -107,7 +112,15 @@ func (s *Service) bookAttempt(ctx context.Context, id string) error {
 			a.RetryAt = now.Add(retryDelay(a.FailedLogins-s.opt.SlowAfter, s.opt.MaxDelay))
 		}
 		a.UpdatedAt = now
-		return tx.UpdateAccount(ctx, a)
+		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		// Counting an attempt is bookkeeping; locking the account is a change
+		// of its state, and is recorded.
+		if a.Locked() && !before.Locked() {
+			return s.record(ctx, tx, nil, actAccountLock, Resource{}, "account", a.ID, before, a)
+		}
+		return nil
 	})
 }
 
@@ -274,7 +287,13 @@ func (s *Service) CreateAPIToken(ctx context.Context, actor *Actor, name string,
 	if ttl > 0 {
 		t.ExpiresAt = now.Add(ttl)
 	}
-	if err := s.store.CreateAPIToken(ctx, t); err != nil {
+	err := s.write(ctx, func(ctx context.Context, tx Store) error {
+		if err := tx.CreateAPIToken(ctx, t); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, ActSelfTokens, Owned(actor.AccountID), "api_token", t.ID, nil, t)
+	})
+	if err != nil {
 		return "", nil, err
 	}
 	return secret, t, nil
@@ -308,7 +327,14 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor *Actor, id string) e
 				if err := Decide(actor, ActSelfTokens, Owned(t.AccountID)).Err(); err != nil {
 					return err
 				}
-				return tx.RevokeAPIToken(ctx, id, s.now())
+				if err := tx.RevokeAPIToken(ctx, id, s.now()); err != nil {
+					return err
+				}
+				after := t
+				if after.RevokedAt.IsZero() {
+					after.RevokedAt = s.now()
+				}
+				return s.record(ctx, tx, actor, ActSelfTokens, Owned(t.AccountID), "api_token", id, t, after)
 			}
 		}
 		return apperr.New(apperr.NotFound, "token.not_found")
@@ -329,7 +355,13 @@ func (s *Service) CreateOpen311Key(ctx context.Context, actor *Actor, name strin
 	}
 	secret, hash := newSecret(open311Prefix)
 	k := &Open311Key{ID: ids.New(), Name: name, KeyHash: hash, CreatedAt: s.now()}
-	if err := s.store.CreateOpen311Key(ctx, k); err != nil {
+	err := s.write(ctx, func(ctx context.Context, tx Store) error {
+		if err := tx.CreateOpen311Key(ctx, k); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, ActOpen311KeyManage, Resource{}, "open311_key", k.ID, nil, k)
+	})
+	if err != nil {
 		return "", nil, err
 	}
 	return secret, k, nil
@@ -363,5 +395,10 @@ func (s *Service) RevokeOpen311Key(ctx context.Context, actor *Actor, id string)
 	if !ids.Valid(id) {
 		return apperr.New(apperr.NotFound, "open311.key_not_found")
 	}
-	return s.store.RevokeOpen311Key(ctx, id, s.now())
+	return s.write(ctx, func(ctx context.Context, tx Store) error {
+		if err := tx.RevokeOpen311Key(ctx, id, s.now()); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, ActOpen311KeyManage, Resource{}, "open311_key", id, nil, map[string]any{"revoked": true})
+	})
 }

@@ -3,6 +3,8 @@ package identity
 import (
 	"context"
 	"time"
+
+	"chengguan/internal/ledger"
 )
 
 // Unit is one organisation unit: a node of the 市 → 区/县 → 街道/乡镇 → 社区
@@ -146,4 +148,8 @@ type Store interface {
 	ListOpen311Keys(ctx context.Context) ([]Open311Key, error)
 	// RevokeOpen311Key sets the revocation time once; later calls keep it.
 	RevokeOpen311Key(ctx context.Context, id string, at time.Time) error
+
+	// AppendLedger seals r onto the full-process record, in the transaction
+	// of the change it records.
+	AppendLedger(ctx context.Context, r ledger.Record) error
 }

@@ -121,6 +121,22 @@ func Decide(actor *Actor, action Action, res Resource) Decision {
 	return refuse("perm.outside_jurisdiction", nil)
 }
 
+// Via returns the assignment through which actor may perform action on res,
+// for the record of who acted in which role and unit; the zero Assignment
+// for self-service actions, the command line, or a refusal.
+func Via(actor *Actor, action Action, res Resource) Assignment {
+	rule, d := gate(actor, action)
+	if !d.Allowed || actor.system || rule.kind == KindSelf {
+		return Assignment{}
+	}
+	for _, as := range actor.Assignments {
+		if grantsHere(rule, as) && Within(res.UnitPath, as.UnitPath) {
+			return as
+		}
+	}
+	return Assignment{}
+}
+
 // gate applies the checks that do not depend on the resource: checks 1–3 of
 // Decide, and that some role of the actor grants the action.
 func gate(actor *Actor, action Action) (actionRule, Decision) {

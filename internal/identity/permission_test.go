@@ -41,6 +41,7 @@ var grantTable = map[identity.Action]struct {
 	identity.ActAccountRevokeAccess: {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
 	identity.ActOpen311KeyManage:    {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
 	identity.ActCalendarEdit:        {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
+	identity.ActLedgerVerify:        {identity.KindAdministration, []identity.Role{identity.RoleAdmin, identity.RoleSupervisor}},
 	identity.ActSelfView:            {identity.KindSelf, nil},
 	identity.ActSelfTokens:          {identity.KindSelf, nil},
 	identity.ActSelfPassword:        {identity.KindSelf, nil},

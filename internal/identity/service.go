@@ -17,6 +17,7 @@ import (
 
 	"chengguan/internal/apperr"
 	"chengguan/internal/ids"
+	"chengguan/internal/ledger"
 )
 
 // Options tune the identity service. Zero fields take the defaults.
@@ -102,6 +103,34 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx Sto
 	return s.store.Atomic(ctx, fn)
 }
 
+// record appends the full-process record (执法全过程记录) of a change in
+// its transaction: who, in which role and unit, did what to which subject,
+// with digests of the subject before and after.
+func (s *Service) record(ctx context.Context, tx Store, actor *Actor, action Action, where Resource,
+	kind, id string, before, after any) error {
+	b, err := ledger.Digest(before)
+	if err != nil {
+		return apperr.Internalf("digest: %w", err)
+	}
+	a, err := ledger.Digest(after)
+	if err != nil {
+		return apperr.Internalf("digest: %w", err)
+	}
+	via := Via(actor, action, where)
+	return tx.AppendLedger(ctx, ledger.Record{ID: ids.New(), At: s.now(), ActorID: ledgerActor(actor),
+		Role: string(via.Role), UnitID: via.UnitID, Action: string(action),
+		Subject: ledger.Subject{Kind: kind, ID: id}, Before: b, After: a})
+}
+
+// ledgerActor names the actor in the ledger: an account ID, or "system" for
+// the command line and the service's own acts.
+func ledgerActor(a *Actor) string {
+	if a == nil || a.system || a.AccountID == "" {
+		return "system"
+	}
+	return a.AccountID
+}
+
 // System is the actor of the command line: whoever can run chengguan against
 // the database already controls it. It may administer but never enforce.
 func System() *Actor { return &Actor{AccountID: "system", Username: "system", system: true} }
@@ -177,6 +206,7 @@ func (s *Service) CreateUnit(ctx context.Context, actor *Actor, in UnitInput) (*
 	}
 	u := &Unit{ID: ids.New(), Code: in.Code, Name: in.Name, NameEN: in.NameEN, Kind: in.Kind}
 	err := s.write(ctx, func(ctx context.Context, tx Store) error {
+		var where Resource
 		if in.ParentID == "" {
 			if in.Kind != KindCity {
 				return apperr.InvalidFields(apperr.Field("parent_id", "unit.parent_required"))
@@ -210,9 +240,13 @@ func (s *Service) CreateUnit(ctx context.Context, actor *Actor, in UnitInput) (*
 			}
 			u.ParentID = parent.ID
 			u.Path = parent.Path + u.ID + "/"
+			where = InUnit(parent.Path)
 		}
 		u.CreatedAt, u.UpdatedAt = s.now(), s.now()
-		return codeTaken(tx.CreateUnit(ctx, u))
+		if err := codeTaken(tx.CreateUnit(ctx, u)); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, ActUnitCreate, where, "unit", u.ID, nil, u)
 	})
 	if err != nil {
 		return nil, err
@@ -252,6 +286,7 @@ func (s *Service) UpdateUnit(ctx context.Context, actor *Actor, id string, p Uni
 		if err := Decide(actor, ActUnitUpdate, InUnit(u.Path)).Err(); err != nil {
 			return err
 		}
+		before := *u
 		in := UnitInput{Code: u.Code, Name: u.Name, NameEN: u.NameEN, Kind: u.Kind}
 		if p.Code != nil {
 			in.Code = *p.Code
@@ -278,6 +313,9 @@ func (s *Service) UpdateUnit(ctx context.Context, actor *Actor, id string, p Uni
 		u.UpdatedAt = s.now()
 		if err := tx.UpdateUnit(ctx, u); err != nil {
 			return codeTaken(err)
+		}
+		if err := s.record(ctx, tx, actor, ActUnitUpdate, InUnit(u.Path), "unit", u.ID, before, u); err != nil {
+			return err
 		}
 		out = u
 		return nil
@@ -407,7 +445,10 @@ func (s *Service) CreateAccount(ctx context.Context, actor *Actor, in AccountInp
 			return err
 		}
 		a.Assignments = as
-		return tx.SetAssignments(ctx, a.ID, as)
+		if err := tx.SetAssignments(ctx, a.ID, as); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, ActAccountCreate, accountResources(a)[0], "account", a.ID, nil, a)
 	})
 	if err != nil {
 		return nil, err
@@ -690,11 +731,15 @@ func (s *Service) mutateAccount(ctx context.Context, actor *Actor, action Action
 		if err := decideOnAccount(actor, action, a); err != nil {
 			return err
 		}
+		before := *a
 		if err := fn(ctx, tx, a); err != nil {
 			return err
 		}
 		a.UpdatedAt = s.now()
 		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, actor, action, accountResources(&before)[0], "account", a.ID, before, a); err != nil {
 			return err
 		}
 		out = a
@@ -737,10 +782,14 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, actor *Actor, current, 
 		if err != nil {
 			return err
 		}
+		before := *a
 		a.PasswordHash = hash
 		a.MustChangePassword = false
 		a.UpdatedAt = s.now()
 		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, actor, ActSelfPassword, Owned(a.ID), "account", a.ID, before, a); err != nil {
 			return err
 		}
 		var kept *Session

@@ -10,6 +10,7 @@ import (
 	"chengguan/internal/apperr"
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
+	"chengguan/internal/ledger"
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
 )
@@ -639,6 +640,48 @@ func TestNobodyDisablesTheUnitTheyWorkIn(t *testing.T) {
 		// A unit below, where the administrator holds no role, may be disabled.
 		if _, err := w.svc.UpdateUnit(ctx, admin.Actor(), w.commA.ID, identity.UnitPatch{Disabled: &disabled}); err != nil {
 			t.Fatalf("disable a community below: %v", err)
+		}
+	})
+}
+
+// Every change the service makes appends its record to the ledger in the
+// same transaction: who, in which role and unit, did what to what.
+func TestChangesAreRecordedInTheLedgerWithTheRoleAndUnitActedIn(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		adminA := w.account(t, w.cityAdmin.Actor(), "a.admin", identity.RoleAdmin, w.distA)
+		officer := w.account(t, adminA.Actor(), "li.si", identity.RoleOfficer, w.streetA)
+		name := "李四"
+		if _, err := w.svc.UpdateAccount(ctx, adminA.Actor(), officer.ID, identity.AccountPatch{DisplayName: &name}); err != nil {
+			t.Fatal(err)
+		}
+		// A refused change leaves no record.
+		if _, err := w.svc.UpdateAccount(ctx, adminA.Actor(), w.cityAdmin.ID, identity.AccountPatch{DisplayName: &name}); err == nil {
+			t.Fatal("a district admin renamed the city admin")
+		}
+		var recs []ledger.Record
+		for r, err := range storage.NewLedgerStore(db).Records(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Subject.ID == officer.ID {
+				recs = append(recs, r)
+			}
+		}
+		if len(recs) != 2 {
+			t.Fatalf("records of the officer's account: %+v, want create and update", recs)
+		}
+		create, update := recs[0], recs[1]
+		if create.Action != "account.create" || create.ActorID != adminA.ID || create.Role != "admin" || create.UnitID != w.distA.ID ||
+			create.Before != "" || create.After == "" {
+			t.Fatalf("create record: %+v", create)
+		}
+		if update.Action != "account.update" || update.Before != create.After || update.After == update.Before {
+			t.Fatalf("update record: %+v (its before must be the create's after)", update)
+		}
+		if _, err := ledger.Verify(storage.NewLedgerStore(db).Records(ctx), ledger.Options{}); err != nil {
+			t.Fatalf("the ledger does not verify: %v", err)
 		}
 	})
 }

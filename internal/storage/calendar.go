@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"chengguan/internal/calendar"
+	"chengguan/internal/ledger"
 )
 
 // CalendarStore implements calendar.Store.
@@ -43,7 +44,7 @@ func (s *CalendarStore) CalendarYears(ctx context.Context) ([]calendar.StoredYea
 }
 
 // SaveCalendarYear implements calendar.Store.
-func (s *CalendarStore) SaveCalendarYear(ctx context.Context, y calendar.StoredYear, changeID string) error {
+func (s *CalendarStore) SaveCalendarYear(ctx context.Context, y calendar.StoredYear, changeID string, rec ledger.Record) error {
 	after, err := calendar.MarshalYear(y.Year)
 	if err != nil {
 		return mapErr(err, "")
@@ -59,9 +60,12 @@ func (s *CalendarStore) SaveCalendarYear(ctx context.Context, y calendar.StoredY
 			y.Year.Year, string(after), ms(y.UpdatedAt), y.UpdatedBy); err != nil {
 			return mapErr(err, "")
 		}
-		_, err = q.ExecContext(ctx, `INSERT INTO calendar_changes (id, year, at, actor_id, before_data, after_data) VALUES ($1, $2, $3, $4, $5, $6)`,
-			changeID, y.Year.Year, ms(y.UpdatedAt), y.UpdatedBy, before, string(after))
-		return mapErr(err, "")
+		if _, err = q.ExecContext(ctx, `INSERT INTO calendar_changes (id, year, at, actor_id, before_data, after_data) VALUES ($1, $2, $3, $4, $5, $6)`,
+			changeID, y.Year.Year, ms(y.UpdatedAt), y.UpdatedBy, before, string(after)); err != nil {
+			return mapErr(err, "")
+		}
+		_, err = appendLedger(ctx, q, s.db.Dialect, rec)
+		return err
 	})
 }
 
@@ -125,15 +129,20 @@ func (s *CalendarStore) WorkingHours(ctx context.Context, unitIDs []string) (map
 }
 
 // SetWorkingHours implements calendar.Store.
-func (s *CalendarStore) SetWorkingHours(ctx context.Context, unitID, spans string, at time.Time, by string) error {
+func (s *CalendarStore) SetWorkingHours(ctx context.Context, unitID, spans string, at time.Time, by string, rec ledger.Record) error {
 	return s.db.Transact(ctx, func(q Querier) error {
+		var err error
 		if spans == "" {
-			_, err := q.ExecContext(ctx, `DELETE FROM unit_working_hours WHERE unit_id = $1`, unitID)
+			_, err = q.ExecContext(ctx, `DELETE FROM unit_working_hours WHERE unit_id = $1`, unitID)
+		} else {
+			_, err = q.ExecContext(ctx, `INSERT INTO unit_working_hours (unit_id, spans, updated_at, updated_by) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (unit_id) DO UPDATE SET spans = excluded.spans, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+				unitID, spans, ms(at), by)
+		}
+		if err != nil {
 			return mapErr(err, "")
 		}
-		_, err := q.ExecContext(ctx, `INSERT INTO unit_working_hours (unit_id, spans, updated_at, updated_by) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (unit_id) DO UPDATE SET spans = excluded.spans, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-			unitID, spans, ms(at), by)
-		return mapErr(err, "")
+		_, err = appendLedger(ctx, q, s.db.Dialect, rec)
+		return err
 	})
 }

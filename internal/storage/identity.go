@@ -9,6 +9,7 @@ import (
 
 	"chengguan/internal/apperr"
 	"chengguan/internal/identity"
+	"chengguan/internal/ledger"
 )
 
 // IdentityStore implements identity.Store.
@@ -559,4 +560,16 @@ func (s *IdentityStore) RevokeOpen311Key(ctx context.Context, id string, at time
 		return mapErr(err, "")
 	}
 	return mustAffect(res, "open311.key_not_found")
+}
+
+// AppendLedger implements identity.Store.
+func (s *IdentityStore) AppendLedger(ctx context.Context, r ledger.Record) error {
+	if s.q != nil {
+		_, err := appendLedger(ctx, s.q, s.db.Dialect, r)
+		return err
+	}
+	return s.db.Transact(ctx, func(q Querier) error {
+		_, err := appendLedger(ctx, q, s.db.Dialect, r)
+		return err
+	})
 }

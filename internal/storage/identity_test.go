@@ -12,6 +12,7 @@ import (
 	"chengguan/internal/apperr"
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
+	"chengguan/internal/ledger"
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
 )
@@ -803,6 +804,7 @@ func TestEveryStoreMethodHasAContractTest(t *testing.T) {
 		"CreateSession", "SessionByHash", "TouchSession", "DeleteSession", "DeleteSessionsOf",
 		"CreateAPIToken", "APITokenByHash", "ListAPITokens", "TouchAPIToken", "RevokeAPIToken", "RevokeAPITokensOf",
 		"CreateOpen311Key", "Open311KeyByHash", "ListOpen311Keys", "RevokeOpen311Key",
+		"AppendLedger",
 	}
 	store := reflect.TypeFor[identity.Store]()
 	var methods []string
@@ -814,4 +816,53 @@ func TestEveryStoreMethodHasAContractTest(t *testing.T) {
 	if !slices.Equal(methods, tested) {
 		t.Fatalf("identity.Store methods %v, contract-tested %v", methods, tested)
 	}
+}
+
+// The ledger record of a change commits and rolls back with the change.
+func TestAppendLedgerIsPartOfTheChangesTransaction(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewIdentityStore(db)
+		rec := func(action string) ledger.Record {
+			return ledger.Record{ID: ids.New(), At: t0, ActorID: "system", Action: action, Subject: ledger.Subject{Kind: "account", ID: ids.New()}}
+		}
+		boom := errors.New("boom")
+		err := s.Atomic(ctx, func(ctx context.Context, tx identity.Store) error {
+			if err := tx.AppendLedger(ctx, rec("rolled.back")); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("Atomic: %v", err)
+		}
+		if err := s.Atomic(ctx, func(ctx context.Context, tx identity.Store) error {
+			if err := tx.AppendLedger(ctx, rec("first")); err != nil {
+				return err
+			}
+			return tx.AppendLedger(ctx, rec("second"))
+		}); err != nil {
+			t.Fatalf("Atomic: %v", err)
+		}
+		if err := s.AppendLedger(ctx, rec("third, in a transaction of its own")); err != nil {
+			t.Fatalf("AppendLedger: %v", err)
+		}
+		var actions []string
+		sum, err := ledger.Verify(func(yield func(ledger.Record, error) bool) {
+			for r, err := range storage.NewLedgerStore(db).Records(ctx) {
+				if err == nil {
+					actions = append(actions, r.Action)
+				}
+				if !yield(r, err) {
+					return
+				}
+			}
+		}, ledger.Options{})
+		if err != nil {
+			t.Fatalf("Verify: %v", err)
+		}
+		if want := []string{"first", "second", "third, in a transaction of its own"}; !slices.Equal(actions, want) || sum.Records != 3 {
+			t.Fatalf("ledger: %v (%d records), want %v", actions, sum.Records, want)
+		}
+	})
 }

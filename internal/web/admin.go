@@ -45,6 +45,7 @@ type unitFormData struct {
 	// tells that they come from a unit above (or the default).
 	Hours          string
 	HoursInherited bool
+	Timeline       []entry
 }
 
 func (s *Server) unitForm(w http.ResponseWriter, r *http.Request, status int, v *view, u *identity.Unit) error {
@@ -61,6 +62,9 @@ func (s *Server) unitForm(w http.ResponseWriter, r *http.Request, status int, v 
 			return err
 		}
 		d.Hours, d.HoursInherited = h.String(), inherited
+		if d.Timeline, err = s.timeline(r, v.Actor, "unit", u.ID); err != nil {
+			return err
+		}
 		if _, ok := v.Form["hours"]; !ok && !inherited {
 			v.Form["hours"] = d.Hours
 		}
@@ -209,7 +213,8 @@ type accountFormData struct {
 	Roles   []identity.Role
 	Units   []identity.Unit
 	// NewRows is how many empty role rows the form offers.
-	NewRows []int
+	NewRows  []int
+	Timeline []entry
 }
 
 func (s *Server) accountForm(w http.ResponseWriter, r *http.Request, status int, v *view, page string, a *identity.Account) error {
@@ -217,7 +222,13 @@ func (s *Server) accountForm(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	v.Data = &accountFormData{Account: a, Roles: identity.Roles(), Units: units, NewRows: []int{0, 1, 2}}
+	d := &accountFormData{Account: a, Roles: identity.Roles(), Units: units, NewRows: []int{0, 1, 2}}
+	if a != nil {
+		if d.Timeline, err = s.timeline(r, v.Actor, "account", a.ID); err != nil {
+			return err
+		}
+	}
+	v.Data = d
 	s.render(w, r, status, page, v)
 	return nil
 }

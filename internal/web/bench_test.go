@@ -60,7 +60,7 @@ func benchHandler(b *testing.B, db *storage.DB) (http.Handler, string) {
 	}
 	cfg := config.Default()
 	cfg.LogLevel = "warn"
-	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), I18n: bundle,
+	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), Ledger: storage.NewLedgerStore(db), I18n: bundle,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		b.Fatal(err)

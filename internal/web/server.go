@@ -31,6 +31,7 @@ type Server struct {
 	db        *storage.DB
 	identity  *identity.Service
 	calendar  *calendar.Service
+	ledger    *storage.LedgerStore
 	i18n      *i18n.Bundle
 	log       *slog.Logger
 	pages     *pages
@@ -47,6 +48,7 @@ type Deps struct {
 	DB       *storage.DB
 	Identity *identity.Service
 	Calendar *calendar.Service
+	Ledger   *storage.LedgerStore
 	I18n     *i18n.Bundle
 	Log      *slog.Logger
 }
@@ -63,7 +65,7 @@ func New(d Deps) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	return &Server{
-		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, i18n: d.I18n, log: d.Log,
+		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, ledger: d.Ledger, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
 		throttle: newLoginThrottle(d.Config.LoginClientLimit, d.Config.LoginClientWindow), proxies: proxies,
 	}, nil

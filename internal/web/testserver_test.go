@@ -81,7 +81,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 			}
 		}
 	})
-	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), I18n: bundle,
+	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), Ledger: storage.NewLedgerStore(db), I18n: bundle,
 		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		tb.Fatalf("web.New: %v", err)
