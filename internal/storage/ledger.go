@@ -60,29 +60,67 @@ type LedgerStore struct{ db *DB }
 func NewLedgerStore(db *DB) *LedgerStore { return &LedgerStore{db: db} }
 
 // Records streams the whole ledger in sequence order, one cursor, for
-// verification of millions of rows without holding them.
+// verification of millions of rows without holding them. Reading runs a
+// batch ahead of the consumer in a goroutine of its own, so that scanning
+// rows and checking hashes use both cores.
 func (s *LedgerStore) Records(ctx context.Context) iter.Seq2[ledger.Record, error] {
 	return func(yield func(ledger.Record, error) bool) {
-		rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+ledgerCols+` FROM ledger ORDER BY seq`)
-		if err != nil {
-			yield(ledger.Record{}, mapErr(err, ""))
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			r, err := scanLedger(rows)
-			if err != nil {
-				yield(r, mapErr(err, ""))
-				return
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		batches := make(chan []ledger.Record, 4)
+		done := make(chan error, 1)
+		go func() {
+			defer close(batches)
+			done <- s.readRecords(ctx, batches)
+		}()
+		for batch := range batches {
+			for _, r := range batch {
+				if !yield(r, nil) {
+					return
+				}
 			}
-			if !yield(r, nil) {
-				return
-			}
 		}
-		if err := rows.Err(); err != nil {
-			yield(ledger.Record{}, mapErr(err, ""))
+		if err := <-done; err != nil {
+			yield(ledger.Record{}, err)
 		}
 	}
+}
+
+// recordBatch is how many records the reader hands over at a time.
+const recordBatch = 512
+
+func (s *LedgerStore) readRecords(ctx context.Context, out chan<- []ledger.Record) error {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+ledgerCols+` FROM ledger ORDER BY seq`)
+	if err != nil {
+		return mapErr(err, "")
+	}
+	defer rows.Close()
+	batch := make([]ledger.Record, 0, recordBatch)
+	send := func() bool {
+		select {
+		case out <- batch:
+			batch = make([]ledger.Record, 0, recordBatch)
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for rows.Next() {
+		r, err := scanLedger(rows)
+		if err != nil {
+			return mapErr(err, "")
+		}
+		if batch = append(batch, r); len(batch) == recordBatch && !send() {
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return mapErr(err, "")
+	}
+	if len(batch) > 0 {
+		send()
+	}
+	return nil
 }
 
 // Head is the newest record's sequence number and hash.
