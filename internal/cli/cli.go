@@ -25,6 +25,7 @@ import (
 	"chengguan/internal/calendar"
 	"chengguan/internal/config"
 	"chengguan/internal/demo"
+	"chengguan/internal/grid"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
@@ -58,6 +59,8 @@ Commands:
   apikey revoke  stop accepting an Open311 api_key: --id
   calendar due   a statutory deadline as JSON: --start S --amount N --unit workday|workhour|day|hour
   calendar set   enter a year's holiday table from the State Council notice: --file YEAR.json
+  grid import    import unit grids (单元网格) from GeoJSON as the new version in force, all or nothing:
+                 --file F.geojson [--name N] [--code-length 14|15]
   ledger checkpoint
                  sign the ledger's head with the installation key, store it, print its JSON: [--out FILE]
   ledger verify  check the ledger's hash chain and checkpoints: [--checkpoint FILE ...] [--public-key FILE ...]
@@ -81,7 +84,7 @@ func Main(ctx context.Context, env Env) int {
 		return 0
 	}
 	name, args := env.Args[0], env.Args[1:]
-	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar" || name == "ledger") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar" || name == "ledger" || name == "grid") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = name+" "+args[0], args[1:]
 	}
 	cmd, ok := commands()[name]
@@ -139,7 +142,7 @@ func describe(err error) string {
 		return err.Error()
 	}
 	loc := en.For(i18n.EN)
-	msg := loc.T(e.MessageKey(), nil)
+	msg := loc.T(e.MessageKey(), e.Args)
 	for _, f := range e.Fields {
 		msg += fmt.Sprintf("\n  %s: %s", f.Field, loc.T(f.Key, f.Args))
 	}
@@ -163,6 +166,7 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 		"bench me":          benchMe,
 		"calendar due":      calendarDue,
 		"calendar set":      calendarSet,
+		"grid import":       gridImport,
 		"ledger checkpoint": ledgerCheckpoint,
 		"ledger verify":     ledgerVerify,
 		"ledger pubkey":     ledgerPubkey,
@@ -186,6 +190,7 @@ type app struct {
 	db       *storage.DB
 	identity *identity.Service
 	calendar *calendar.Service
+	grid     *grid.Service
 }
 
 // open opens and migrates the database and builds the services.
@@ -206,7 +211,8 @@ func open(ctx context.Context, cfg *config.Config) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{db: db, identity: svc, calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)}, nil
+	return &app{db: db, identity: svc, calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil),
+		grid: grid.NewService(storage.NewGridStore(db), ids.New, nil)}, nil
 }
 
 func migrate(ctx context.Context, cfg *config.Config, env Env) error {
@@ -237,11 +243,20 @@ func loadDemo(ctx context.Context, cfg *config.Config, env Env) error {
 	if err != nil {
 		return err
 	}
+	gv, gridCreated, err := demo.LoadGrid(ctx, a.grid)
+	if err != nil {
+		return err
+	}
 	w := env.Stdout
-	if res.UnitsCreated+res.AccountsCreated == 0 {
+	if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated {
 		fmt.Fprintln(w, "demo city 示范市 already loaded; nothing changed")
 	} else {
 		fmt.Fprintf(w, "demo city 示范市 loaded: %d units, %d accounts created\n", res.UnitsCreated, res.AccountsCreated)
+	}
+	if gridCreated {
+		fmt.Fprintf(w, "demo unit grid imported as grid version %d: %d cells\n", gv.ID, gv.Cells)
+	} else {
+		fmt.Fprintf(w, "unit grid in force: version %d (%s), %d cells\n", gv.ID, gv.Name, gv.Cells)
 	}
 	fmt.Fprintln(w, "\nDemo accounts — DEMO ONLY. A password is shown once, when its account is created.")
 	fmt.Fprintln(w, "To set a new one: echo 'new-password' | chengguan user passwd --username NAME")
@@ -549,7 +564,7 @@ func serve(ctx context.Context, cfg *config.Config, env Env) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar,
+	srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid,
 		Ledger: storage.NewLedgerStore(a.db), I18n: bundle, Log: log})
 	if err != nil {
 		return err

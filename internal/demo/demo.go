@@ -1,6 +1,7 @@
 // Package demo loads 示范市, the fictional demo city laid over central
 // Pingdingshan, Henan. Loading is idempotent: units and accounts that exist
-// (by code and username) are left as they are.
+// (by code and username) are left as they are, and the demo unit grid is
+// imported only into a database that has no grid yet.
 package demo
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 
 	"chengguan/internal/apperr"
+	"chengguan/internal/grid"
 	"chengguan/internal/identity"
 )
 
@@ -159,4 +161,26 @@ func Load(ctx context.Context, svc *identity.Service, password func(username str
 		res.AccountsCreated++
 	}
 	return res, nil
+}
+
+// GridName is the source name of the demo grid's version.
+const GridName = "示范市 demo grid"
+
+// LoadGrid imports the demo city's unit grid (grid.DemoGeoJSON) when no grid
+// has been imported yet, as the operator; an installation's own grid is
+// never replaced by the demo's. It returns the version in force and whether
+// this call imported it.
+func LoadGrid(ctx context.Context, svc *grid.Service) (grid.Version, bool, error) {
+	_, v, err := svc.Current(ctx)
+	if err == nil {
+		return v, false, nil
+	}
+	if !apperr.Is(err, apperr.NotFound) {
+		return grid.Version{}, false, err
+	}
+	v, _, err = svc.Import(ctx, identity.System(), GridName, grid.DemoGeoJSON(), grid.Options{})
+	if err != nil {
+		return grid.Version{}, false, fmt.Errorf("demo grid: %w", err)
+	}
+	return v, true, nil
 }

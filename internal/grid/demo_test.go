@@ -2,6 +2,7 @@ package grid
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -67,5 +68,24 @@ func TestDemoSequenceRunsWestToEastThenNorthToSouth(t *testing.T) {
 	}
 	if !(sixth[1] < first[1] && sixth[0] == first[0]) {
 		t.Fatalf("006 at %v is not south of 001 at %v", sixth, first)
+	}
+}
+
+func TestStoredGeometryReadsBackToTheSameDigest(t *testing.T) {
+	cells := DemoCells()
+	for i, c := range cells {
+		b, err := MarshalGeometry(c.Geometry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cells[i].Geometry, err = ParseGeometry(b); err != nil {
+			t.Fatalf("cell %s: %v", c.Code, err)
+		}
+	}
+	if Digest(cells) != Digest(DemoCells()) {
+		t.Fatal("geometry written and read back changed the digest")
+	}
+	if _, err := ParseGeometry([]byte(`{"type":"Point","coordinates":[1,2]}`)); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a Point: %v, want ErrInvalid", err)
 	}
 }

@@ -31,7 +31,10 @@
 // reported), the cell with the smallest code wins, so the answer never depends on the order
 // cells were loaded or on the shape of the R-tree.
 //
-// This package must stay a pure core: no database, no HTTP, no file or network I/O, no clock,
-// no mutable package state. Versioning grids (a case remembers the grid version it was routed
-// with) belongs to the store that keeps imports; Digest gives it a content hash to key on.
+// Everything but the Service is a pure core: no database, no HTTP, no file or network I/O, no
+// clock, no mutable package state. The Service (service.go) keeps versions — an import adds an
+// immutable, numbered version and the newest is in force, so a case can remember the version it
+// was routed with — through a Store interface (internal/storage implements it), a clock and a
+// cached Index that it is handed or holds per Service; it still does no I/O of its own. Digest
+// keys versions on their content.
 package grid

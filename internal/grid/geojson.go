@@ -131,3 +131,27 @@ func MarshalGeoJSON(cells []Cell) ([]byte, error) {
 	}
 	return json.Marshal(fc)
 }
+
+// MarshalGeometry writes a cell's geometry as a GeoJSON MultiPolygon: the form a store keeps
+// it in. Coordinates are written in the shortest form that reads back to the same float64,
+// so a stored grid has the Digest it was imported with.
+func MarshalGeometry(mp orb.MultiPolygon) ([]byte, error) {
+	return json.Marshal(struct {
+		Type        string           `json:"type"`
+		Coordinates orb.MultiPolygon `json:"coordinates"`
+	}{"MultiPolygon", mp})
+}
+
+// ParseGeometry reads a Polygon or MultiPolygon geometry, as MarshalGeometry writes it. It
+// does not check the rings: Import does that before anything is stored.
+func ParseGeometry(data []byte) (orb.MultiPolygon, error) {
+	var g geometryJSON
+	if err := json.Unmarshal(data, &g); err != nil {
+		return nil, fmt.Errorf("%w: geometry: %v", ErrInvalid, err)
+	}
+	mp, _, err := decodeGeometry(&g)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return mp, nil
+}

@@ -153,6 +153,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	huma.Register(api, huma.Operation{OperationID: "revoke-token", Method: http.MethodDelete, Path: "/tokens/{id}",
 		Summary: "Revoke one of your API tokens", Tags: []string{"tokens"}, DefaultStatus: http.StatusNoContent}, s.apiRevokeToken)
 	s.calendarRoutes(api)
+	s.gridRoutes(api)
 }
 
 // publicOperation marks, in an operation's metadata, an operation that

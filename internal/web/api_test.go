@@ -80,7 +80,7 @@ func TestOpenAPIDocumentIsVersion31AndListsTheEndpoints(t *testing.T) {
 		if !strings.HasPrefix(doc.OpenAPI, "3.1") {
 			t.Fatalf("openapi = %q, want 3.1.x", doc.OpenAPI)
 		}
-		for _, p := range []string{"/me", "/units", "/units/{id}", "/accounts", "/accounts/{id}", "/tokens", "/tokens/{id}"} {
+		for _, p := range []string{"/me", "/units", "/units/{id}", "/accounts", "/accounts/{id}", "/tokens", "/tokens/{id}", "/grid/lookup"} {
 			if _, ok := doc.Paths[p]; !ok {
 				t.Errorf("openapi.json lacks path %s", p)
 			}

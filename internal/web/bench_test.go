@@ -12,6 +12,7 @@ import (
 	"chengguan/internal/calendar"
 	"chengguan/internal/config"
 	"chengguan/internal/demo"
+	"chengguan/internal/grid"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
@@ -54,13 +55,14 @@ func benchHandler(b *testing.B, db *storage.DB) (http.Handler, string) {
 	if _, err := demo.Load(ctx, svc, func(string) string { return demoPassword }); err != nil {
 		b.Fatal(err)
 	}
+	gridSvc := grid.NewService(storage.NewGridStore(db), ids.New, nil)
 	bundle, err := i18n.New()
 	if err != nil {
 		b.Fatal(err)
 	}
 	cfg := config.Default()
 	cfg.LogLevel = "warn"
-	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), Ledger: storage.NewLedgerStore(db), I18n: bundle,
+	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), Grid: gridSvc, Ledger: storage.NewLedgerStore(db), I18n: bundle,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		b.Fatal(err)

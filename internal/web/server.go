@@ -17,6 +17,7 @@ import (
 	"chengguan/internal/apperr"
 	"chengguan/internal/calendar"
 	"chengguan/internal/config"
+	"chengguan/internal/grid"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/storage"
@@ -31,6 +32,7 @@ type Server struct {
 	db        *storage.DB
 	identity  *identity.Service
 	calendar  *calendar.Service
+	grid      *grid.Service
 	ledger    *storage.LedgerStore
 	i18n      *i18n.Bundle
 	log       *slog.Logger
@@ -48,6 +50,7 @@ type Deps struct {
 	DB       *storage.DB
 	Identity *identity.Service
 	Calendar *calendar.Service
+	Grid     *grid.Service
 	Ledger   *storage.LedgerStore
 	I18n     *i18n.Bundle
 	Log      *slog.Logger
@@ -65,7 +68,7 @@ func New(d Deps) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	return &Server{
-		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, ledger: d.Ledger, i18n: d.I18n, log: d.Log,
+		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, ledger: d.Ledger, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
 		throttle: newLoginThrottle(d.Config.LoginClientLimit, d.Config.LoginClientWindow), proxies: proxies,
 	}, nil

@@ -18,6 +18,7 @@ import (
 	"chengguan/internal/calendar"
 	"chengguan/internal/config"
 	"chengguan/internal/demo"
+	"chengguan/internal/grid"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
@@ -67,6 +68,10 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	if _, err := demo.Load(ctx, svc, func(string) string { return demoPassword }); err != nil {
 		tb.Fatalf("load demo city: %v", err)
 	}
+	gridSvc := grid.NewService(storage.NewGridStore(db), ids.New, nil)
+	if _, _, err := demo.LoadGrid(ctx, gridSvc); err != nil {
+		tb.Fatalf("load demo grid: %v", err)
+	}
 	bundle, err := i18n.New()
 	if err != nil {
 		tb.Fatalf("i18n: %v", err)
@@ -81,7 +86,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 			}
 		}
 	})
-	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), Ledger: storage.NewLedgerStore(db), I18n: bundle,
+	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), Grid: gridSvc, Ledger: storage.NewLedgerStore(db), I18n: bundle,
 		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		tb.Fatalf("web.New: %v", err)

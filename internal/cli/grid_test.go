@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/grid"
+	"chengguan/internal/storage/storagetest"
+)
+
+func writeFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestGridImportStoresTheFileAsANewVersion(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		f := writeFile(t, "city.geojson", grid.DemoGeoJSON())
+		out := mustRun(t, "", "grid", "import", "--db", dsn, "--file", f)
+		if !strings.Contains(out, "grid version 1 imported from city.geojson: 240 cells, 15-digit codes") {
+			t.Fatalf("first import: %q", out)
+		}
+		out = mustRun(t, "", "grid", "import", "--db", dsn, "--file", f, "--name", "2026 survey")
+		if !strings.Contains(out, "grid version 2 imported from 2026 survey: 240 cells") {
+			t.Fatalf("second import: %q", out)
+		}
+		_, v, err := openApp(t, dsn).grid.Current(context.Background())
+		if err != nil || v.ID != 2 || v.Name != "2026 survey" || v.Cells != 240 {
+			t.Fatalf("version in force: %+v, %v", v, err)
+		}
+	})
+}
+
+func TestGridImportWithProblemsPrintsEachAndStoresNothing(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		f := writeFile(t, "bad.geojson", []byte(`{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"code":"419901002001001"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[0,2],[2,2],[2,0],[0,0]]]}},
+ {"type":"Feature","properties":{"code":"419901002001002"},"geometry":{"type":"Polygon","coordinates":[[[1,1],[1,3],[3,3],[3,1],[1,1]]]}},
+ {"type":"Feature","properties":{"code":"4199"},"geometry":{"type":"Polygon","coordinates":[[[5,5],[5,6],[6,6],[6,5],[5,5]]]}},
+ {"type":"Feature","properties":{"code":"419901002001003"},"geometry":{"type":"Point","coordinates":[7,7]}}
+]}`))
+		code, out, errOut := run(t, nil, "", "grid", "import", "--db", dsn, "--file", f)
+		if code != 1 {
+			t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errOut)
+		}
+		for _, want := range []string{"nothing imported", "feature 1", "overlap", "feature 2", "4199", "bad_code", "feature 3", "geometry_type"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the report lacks %q:\n%s", want, out)
+			}
+		}
+		if !strings.Contains(errOut, "has 3 problem(s); nothing was imported") {
+			t.Errorf("stderr: %q", errOut)
+		}
+		if _, _, err := openApp(t, dsn).grid.Current(context.Background()); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("after a refused import: %v, want no grid", err)
+		}
+		if code, _, _ := run(t, nil, "", "grid", "import", "--db", dsn, "--file", f, "--code-length", "16"); code != 2 {
+			t.Fatalf("--code-length 16: exit %d, want 2", code)
+		}
+	})
+}
+
+func TestDemoImportsTheDemoGridOnceAndNeverOverAnotherGrid(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		first := mustRun(t, "", "demo", "--db", dsn)
+		if !strings.Contains(first, "demo unit grid imported as grid version 1: 240 cells") {
+			t.Fatalf("first demo run: %q", first)
+		}
+		second := mustRun(t, "", "demo", "--db", dsn)
+		if !strings.Contains(second, "nothing changed") || !strings.Contains(second, "unit grid in force: version 1") {
+			t.Fatalf("second demo run: %q", second)
+		}
+		_, v, err := openApp(t, dsn).grid.Current(context.Background())
+		if err != nil || v.ID != 1 || v.Digest != grid.Digest(grid.DemoCells()) {
+			t.Fatalf("after two demo runs: %+v, %v", v, err)
+		}
+	})
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		cells := grid.DemoCells()[:10]
+		data, err := grid.MarshalGeoJSON(cells)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustRun(t, "", "grid", "import", "--db", dsn, "--file", writeFile(t, "own.geojson", data))
+		out := mustRun(t, "", "demo", "--db", dsn)
+		if !strings.Contains(out, "unit grid in force: version 1 (own.geojson), 10 cells") {
+			t.Fatalf("demo over an installation's own grid: %q", out)
+		}
+	})
+}

@@ -1,0 +1,228 @@
+package grid
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/grid/coord"
+	"chengguan/internal/identity"
+	"chengguan/internal/ledger"
+)
+
+// Version is one imported grid. Versions are immutable: an import adds one,
+// and the one with the highest ID is in force. A case keeps the ID of the
+// version it was routed with.
+type Version struct {
+	ID         int64 // 1, 2, 3… in import order
+	CreatedAt  time.Time
+	CreatedBy  string // account ID, or "system"
+	Name       string // where the cells came from, e.g. the file name
+	Cells      int
+	Digest     string // Digest of the cells
+	CodeLength int    // 14 or 15
+}
+
+// Store keeps grid versions and their cells. It holds no rules.
+type Store interface {
+	// LatestGridVersion returns the version with the highest ID, or a
+	// NotFound error when no grid has been imported.
+	LatestGridVersion(ctx context.Context) (Version, error)
+	// GridCells returns the cells of a version in code order.
+	GridCells(ctx context.Context, versionID int64) ([]Cell, error)
+	// CreateGridVersion stores v with its cells and appends rec to the
+	// ledger, in one transaction. A version with v.ID already stored is a
+	// Conflict: two imports raced for the same number.
+	CreateGridVersion(ctx context.Context, v Version, cells []Cell, rec ledger.Record) error
+}
+
+// Service keeps an installation's unit grids: it imports versions through a
+// Store and answers lookups from an in-memory Index of the version in force.
+// Unlike the rest of this package it has state — a Store, a clock and a
+// cached Index — all of it handed in or held per Service.
+type Service struct {
+	store Store
+	now   func() time.Time
+	newID func() string
+	// ttl bounds how long an import on another node can go unseen; an
+	// import on this node is seen at once.
+	ttl time.Duration
+
+	cur atomic.Pointer[current] // nil until first loaded
+	mu  sync.Mutex              // one reload at a time
+}
+
+// current is the version in force as this node last saw it.
+type current struct {
+	ix      *Index
+	v       Version
+	checkAt time.Time // when to ask the store again for a newer version
+}
+
+// NewService returns the grid service over store. newID makes ledger record
+// IDs (ids.New in production); now is the clock (time.Now if nil).
+func NewService(store Store, newID func() string, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, now: now, newID: newID, ttl: time.Minute}
+}
+
+// ActImport is the action a grid import is recorded under in the ledger.
+const ActImport = "grid.import"
+
+// importAction is the permission an import needs: administering the unit
+// tree from its root. identity has no grid action of its own yet; the grid
+// is the same for every unit, as the statutory calendar is, so it takes the
+// right to edit units at the root (an administrator of the whole tree).
+const importAction = identity.ActUnitUpdate
+
+// Import reads a GeoJSON FeatureCollection of unit grid cells (see Import)
+// and, when it has no problem at all, stores it as the new version in force
+// together with its ledger record. Any problem refuses the whole file with an
+// Invalid error: the Result lists every problem for the report. Only an
+// administrator of the whole tree may import.
+func (s *Service) Import(ctx context.Context, actor *identity.Actor, name string, data []byte, opts Options) (Version, Result, error) {
+	if err := identity.Decide(actor, importAction, identity.Resource{}).Err(); err != nil {
+		return Version{}, Result{}, err
+	}
+	if opts.CodeLength == 0 {
+		opts.CodeLength = 15
+	}
+	if opts.CodeLength != 14 && opts.CodeLength != 15 {
+		return Version{}, Result{}, apperr.InvalidFields(apperr.Field("code_length", "grid.code_length"))
+	}
+	res, err := Import(data, opts)
+	if err != nil {
+		return Version{}, Result{}, apperr.Wrap(apperr.Invalid, "grid.unreadable", err).With(map[string]any{"Problem": err.Error()})
+	}
+	if err := res.Err(); err != nil {
+		return Version{}, res, apperr.Wrap(apperr.Invalid, "grid.import_invalid", err).With(map[string]any{"Count": len(res.Problems)})
+	}
+	if len(res.Cells) == 0 {
+		return Version{}, res, apperr.New(apperr.Invalid, "grid.empty")
+	}
+	ix, err := NewIndex(res.Cells)
+	if err != nil {
+		return Version{}, res, apperr.Internalf("index of a clean import: %w", err)
+	}
+	// The next number is read before the transaction; the store's unique
+	// ID turns a concurrent import into a Conflict rather than a fork.
+	var before string
+	next := int64(1)
+	latest, err := s.store.LatestGridVersion(ctx)
+	switch {
+	case err == nil:
+		next, before = latest.ID+1, latest.Digest
+	case !apperr.Is(err, apperr.NotFound):
+		return Version{}, res, err
+	}
+	at := s.now().UTC().Truncate(time.Millisecond)
+	v := Version{ID: next, CreatedAt: at, CreatedBy: ledgerActor(actor), Name: name, Cells: len(res.Cells),
+		Digest: ix.digest(), CodeLength: opts.CodeLength}
+	via := identity.Via(actor, importAction, identity.Resource{})
+	rec := ledger.Record{ID: s.newID(), At: at, ActorID: v.CreatedBy, Role: string(via.Role), UnitID: via.UnitID,
+		Action: ActImport, Subject: ledger.Subject{Kind: "grid_version", ID: strconv.FormatInt(v.ID, 10)},
+		Before: before, After: v.Digest}
+	if err := s.store.CreateGridVersion(ctx, v, res.Cells, rec); err != nil {
+		return Version{}, res, err
+	}
+	s.mu.Lock()
+	if c := s.cur.Load(); c == nil || c.v.ID < v.ID {
+		s.cur.Store(&current{ix: ix, v: v, checkAt: s.now().Add(s.ttl)})
+	}
+	s.mu.Unlock()
+	return v, res, nil
+}
+
+// Current returns the index of the version in force and that version. It is
+// built once and kept until a newer version is imported: at once on this
+// node, within a minute of an import on another. With no grid imported yet
+// it answers NotFound.
+func (s *Service) Current(ctx context.Context) (*Index, Version, error) {
+	if c := s.cur.Load(); c != nil && s.now().Before(c.checkAt) {
+		return c.ix, c.v, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	c := s.cur.Load()
+	if c != nil && now.Before(c.checkAt) {
+		return c.ix, c.v, nil // another caller reloaded while this one waited
+	}
+	v, err := s.store.LatestGridVersion(ctx)
+	if err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return nil, Version{}, apperr.Wrap(apperr.NotFound, "grid.none", err)
+		}
+		return nil, Version{}, err
+	}
+	if c != nil && c.v.ID == v.ID {
+		s.cur.Store(&current{ix: c.ix, v: c.v, checkAt: now.Add(s.ttl)})
+		return c.ix, c.v, nil
+	}
+	cells, err := s.store.GridCells(ctx, v.ID)
+	if err != nil {
+		return nil, Version{}, err
+	}
+	ix, err := NewIndex(cells)
+	if err != nil {
+		return nil, Version{}, apperr.Internalf("grid version %d: %w", v.ID, err)
+	}
+	// The stored cells must be the ones the ledger recorded.
+	if d := ix.digest(); d != v.Digest {
+		return nil, Version{}, apperr.Internalf("grid version %d: stored cells have digest %s, recorded %s", v.ID, d, v.Digest)
+	}
+	s.cur.Store(&current{ix: ix, v: v, checkAt: now.Add(s.ttl)})
+	return ix, v, nil
+}
+
+// Lookup returns the unit grid cell of the version in force that contains
+// the point (lon, lat) given in sys, and that version. A point that is not a
+// coordinate is Invalid, naming the field; a point outside every cell is
+// NotFound with the reason.
+func (s *Service) Lookup(ctx context.Context, lon, lat float64, sys coord.System) (Cell, Version, error) {
+	var bad []apperr.FieldError
+	if math.IsNaN(lat) || lat < -90 || lat > 90 {
+		bad = append(bad, apperr.Field("lat", "grid.lat"))
+	}
+	if math.IsNaN(lon) || lon < -180 || lon > 180 {
+		bad = append(bad, apperr.Field("lon", "grid.lon"))
+	}
+	if len(bad) > 0 {
+		return Cell{}, Version{}, apperr.InvalidFields(bad...)
+	}
+	ix, v, err := s.Current(ctx)
+	if err != nil {
+		return Cell{}, Version{}, err
+	}
+	c, err := ix.LookupIn(orb.Point{lon, lat}, sys)
+	switch {
+	case errors.Is(err, ErrOutside):
+		return Cell{}, v, apperr.Wrap(apperr.NotFound, "grid.outside", err).With(map[string]any{"Version": v.ID})
+	case err != nil:
+		// In range but not convertible: the coordinate as a whole is wrong.
+		e := apperr.InvalidFields(apperr.Field("lat", "grid.lat"), apperr.Field("lon", "grid.lon"))
+		e.Err = err
+		return Cell{}, v, e
+	}
+	return c, v, nil
+}
+
+// digest is Digest of the index's cells.
+func (ix *Index) digest() string { return Digest(ix.cells) }
+
+// ledgerActor names the actor in the ledger: an account ID, or "system".
+func ledgerActor(a *identity.Actor) string {
+	if a == nil || a.AccountID == "" || a.AccountID == "system" {
+		return "system"
+	}
+	return a.AccountID
+}
