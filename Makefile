@@ -18,7 +18,7 @@ STATICCHECK ?= go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 GO_LDFLAGS := -X chengguan/internal/buildinfo.Version=$(VERSION)
 VENDOR     := internal/web/static/vendor
-ASSETS     := $(VENDOR)/htmx.min.js
+ASSETS     := $(VENDOR)/htmx.min.js $(VENDOR)/leaflet.js $(VENDOR)/leaflet.css
 NPM_STAMP  := node_modules/.package-lock.json
 
 .PHONY: all assets build demo test check clean
@@ -32,6 +32,14 @@ $(NPM_STAMP): package-lock.json package.json
 $(VENDOR)/htmx.min.js: $(NPM_STAMP)
 	@mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+$(VENDOR)/leaflet.js: $(NPM_STAMP)
+	@mkdir -p $(VENDOR)
+	cp node_modules/leaflet/dist/leaflet.js $@
+
+$(VENDOR)/leaflet.css: $(NPM_STAMP)
+	@mkdir -p $(VENDOR)
+	cp node_modules/leaflet/dist/leaflet.css $@
 
 assets: $(ASSETS)
 

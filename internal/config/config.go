@@ -48,6 +48,9 @@ type Config struct {
 	// HSTS sends Strict-Transport-Security on every response: set it when
 	// the site is served over HTTPS, also through a TLS-terminating proxy.
 	HSTS bool
+	// MapTiles is a tile URL template for the map page ({z}/{x}/{y}); empty
+	// shows grids on a blank background, with no request leaving the site.
+	MapTiles string
 	// TrustedOrigins are extra origins allowed to send state-changing requests
 	// (a reverse proxy's public origin, e.g. https://cg.example.gov.cn).
 	TrustedOrigins string
@@ -98,6 +101,7 @@ func (c *Config) options() []option {
 		{"max-body-bytes", "largest accepted request body", &c.MaxBodyBytes, false},
 		{"insecure-cookies", "omit the Secure cookie attribute (test beds on plain HTTP only)", &c.InsecureCookies, false},
 		{"hsts", "send Strict-Transport-Security (the site is served over HTTPS, e.g. behind a TLS proxy)", &c.HSTS, false},
+		{"map-tiles", "tile URL template for the map page, e.g. https://tiles.example/{z}/{x}/{y}.png (empty: no tiles)", &c.MapTiles, false},
 		{"trusted-origins", "comma-separated extra origins allowed to POST (behind a proxy)", &c.TrustedOrigins, false},
 		{"ledger-key", "PEM file of the ed25519 key that signs ledger checkpoints, created by the first one (default: ledger-key.pem beside the SQLite file, data/ledger-key.pem for PostgreSQL)", &c.LedgerKey, false},
 		{"checkpoint-every", "how often serve signs a ledger checkpoint if the ledger grew (0 = never)", &c.CheckpointEvery, false},

@@ -17,6 +17,28 @@ func (s *Server) gridRoutes(api huma.API) {
 		Description: "Looks the point up in the grid version in force. A point on a shared border belongs to the cell " +
 			"with the smallest code. A point outside every cell answers 404 not_found with the reason.",
 		Tags: []string{"grid"}}, s.apiGridLookup)
+	huma.Register(api, huma.Operation{OperationID: "grid-cells", Method: http.MethodGet, Path: "/grid/cells",
+		Summary:     "Every unit grid cell of the version in force, as a GeoJSON FeatureCollection (WGS-84)",
+		Description: "The same properties as the import: code, name, community_code, street_code, district_code and their names.",
+		Tags:        []string{"grid"}}, s.apiGridCells)
+}
+
+type gridCellsOutput struct {
+	ContentType string `header:"Content-Type"`
+	Version     int64  `header:"X-Grid-Version" doc:"the grid version the cells belong to"`
+	Body        []byte
+}
+
+func (s *Server) apiGridCells(ctx context.Context, _ *struct{}) (*gridCellsOutput, error) {
+	idx, v, err := s.grid.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	body, err := grid.MarshalGeoJSON(idx.Cells())
+	if err != nil {
+		return nil, apperr.Internalf("grid GeoJSON: %w", err)
+	}
+	return &gridCellsOutput{ContentType: "application/geo+json", Version: v.ID, Body: body}, nil
 }
 
 type gridLookupInput struct {

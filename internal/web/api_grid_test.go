@@ -56,3 +56,24 @@ func TestGridLookupResolvesAPointToItsGridCommunityStreetAndDistrict(t *testing.
 		a.anonymous().getJSON(t, "/api/v1/grid/lookup?lat=33.745&lon=113.192").wantError(t, http.StatusUnauthorized, "unauthenticated")
 	})
 }
+
+func TestGridCellsAreServedAsGeoJSONToStaff(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t))
+	a.anonymous().getJSON(t, "/api/v1/grid/cells").wantError(t, http.StatusUnauthorized, "unauthenticated")
+	r := a.loginDemo(t, "inspector").do(t, http.MethodGet, "/api/v1/grid/cells", nil)
+	r.wantStatus(t, http.StatusOK)
+	if ct := r.header.Get("Content-Type"); ct != "application/geo+json" || r.header.Get("X-Grid-Version") != "1" {
+		t.Fatalf("Content-Type %q, X-Grid-Version %q", ct, r.header.Get("X-Grid-Version"))
+	}
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	r.decode(t, &fc)
+	if fc.Type != "FeatureCollection" || len(fc.Features) != 240 || fc.Features[0].Properties["code"] == nil {
+		t.Fatalf("cells: type %q, %d features", fc.Type, len(fc.Features))
+	}
+}

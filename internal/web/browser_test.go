@@ -227,6 +227,9 @@ func screens(t *testing.T, a *app) []screen {
 		{name: "account-edit", user: "admin", path: "/admin/accounts/" + officer.ID},
 		{name: "my-account", user: "admin", path: "/account"},
 		{name: "calendar", user: "admin", path: "/admin/calendar"},
+		{name: "map", user: "inspector", path: "/map", after: func(t *testing.T, tab context.Context) {
+			do(t, tab, chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.cellsShown !== undefined`))
+		}},
 		{name: "calendar-2026", user: "admin", path: "/admin/calendar/2026"},
 	}
 }
@@ -261,12 +264,13 @@ func showScreens(t *testing.T, widths []int64, shot func(t *testing.T, tab conte
 }
 
 // overflowJS lists the elements wider than the page, outside the boxes
-// (.scroll) that are meant to scroll sideways.
+// that are meant to scroll sideways (.scroll) or to clip what they hold (the
+// map, whose layers extend past its edges by design).
 const overflowJS = `(() => {
 	const limit = document.documentElement.clientWidth;
 	const out = [];
 	for (const el of document.querySelectorAll('body *')) {
-		if (el.closest('.scroll')) continue;
+		if (el.closest('.scroll, .map')) continue;
 		const r = el.getBoundingClientRect();
 		if (r.width > 0 && (r.right > limit + 1 || r.left < -1)) {
 			out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).replace(/ /g, '.') : ''));
@@ -343,5 +347,22 @@ func TestAccountListFiltersAsTheAdminTypes(t *testing.T) {
 	}
 	if loc := run(t, tab, chromedp.Location()); !strings.Contains(loc, "q=squad") {
 		t.Fatalf("the address %s does not keep the filter", loc)
+	}
+}
+
+// TestGridMapDrawsEveryCellOfTheVersionInForce opens the map as an
+// inspector and counts the polygons Leaflet drew.
+func TestGridMapDrawsEveryCellOfTheVersionInForce(t *testing.T) {
+	ctx := newBrowser(t)
+	a := startApp(t, storagetest.OpenSQLite(t))
+	tab := newTab(t, ctx)
+	browserLogin(t, tab, a, "inspector", demoPassword)
+	do(t, tab,
+		chromedp.Navigate(a.URL+"/map"),
+		chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.cellsShown === "240"`),
+	)
+	drawn := run(t, tab, chromedp.Evaluate[int](`document.querySelectorAll("#map path.leaflet-interactive").length`))
+	if drawn != 240 {
+		t.Fatalf("the map drew %d grid polygons, want 240", drawn)
 	}
 }

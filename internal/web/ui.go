@@ -69,6 +69,7 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/accounts/{id}/unlock", s.page(s.accountUnlock))
 	mux.Handle("POST /admin/accounts/{id}/revoke", s.page(s.accountRevoke))
 	mux.Handle("GET /admin/ledger", s.page(s.ledgerPage))
+	mux.Handle("GET /map", s.page(s.mapPage))
 	mux.Handle("GET /admin/calendar", s.page(s.calendarPage))
 	mux.Handle("GET /admin/calendar/{year}", s.page(s.calendarYearPage))
 	mux.Handle("POST /admin/calendar/{year}", s.page(s.calendarYearSave))
