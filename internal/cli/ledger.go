@@ -122,11 +122,22 @@ func takeCheckpoint(ctx context.Context, store *storage.LedgerStore, keyPath str
 func checkpointLoop(ctx context.Context, log *slog.Logger, store *storage.LedgerStore, keyPath string, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	warned := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
+			// The server never creates the installation key: several nodes
+			// on one database would each create their own. It is created
+			// once, by "chengguan ledger checkpoint", and shared.
+			if _, err := os.Stat(keyPath); errors.Is(err, os.ErrNotExist) {
+				if !warned {
+					log.Warn("no ledger key: periodic checkpoints wait until `chengguan ledger checkpoint` creates it", "path", keyPath)
+					warned = true
+				}
+				continue
+			}
 			c, fresh, err := takeCheckpoint(ctx, store, keyPath, now)
 			switch {
 			case errors.Is(err, errEmptyLedger) || (err == nil && !fresh):

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -458,6 +459,10 @@ func TestPeriodicCheckpointsFollowTheHeadAndStopWithTheContext(t *testing.T) {
 		f := newLedger(t, dsn, 5)
 		var logs bytes.Buffer
 		log := slog.New(slog.NewJSONHandler(&logs, nil))
+		// The server waits for the key the command line creates.
+		if _, err := createKey(f.key); err != nil {
+			t.Fatal(err)
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() {
@@ -514,4 +519,25 @@ func TestPeriodicCheckpointsFollowTheHeadAndStopWithTheContext(t *testing.T) {
 			t.Fatalf("the log shows the key:\n%s", text)
 		}
 	})
+}
+
+func TestServerWaitsForTheKeyRatherThanCreatingOne(t *testing.T) {
+	dsn := storagetest.SQLiteDSN(t)
+	f := newLedger(t, dsn, 3)
+	var logs bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		checkpointLoop(ctx, slog.New(slog.NewJSONHandler(&logs, nil)), f.store, f.key, 10*time.Millisecond)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	<-done
+	if _, err := os.Stat(f.key); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the server created a key: %v", err)
+	}
+	if n := strings.Count(logs.String(), "no ledger key"); n != 1 {
+		t.Fatalf("want one warning about the missing key, got %d:\n%s", n, logs.String())
+	}
 }

@@ -162,6 +162,11 @@ func (s *Service) Current(ctx context.Context) (*Index, Version, error) {
 		if apperr.Is(err, apperr.NotFound) {
 			return nil, Version{}, apperr.Wrap(apperr.NotFound, "grid.none", err)
 		}
+		// A failed re-check keeps the grid in force rather than taking it
+		// offline; the next caller tries again.
+		if c != nil {
+			return c.ix, c.v, nil
+		}
 		return nil, Version{}, err
 	}
 	if c != nil && c.v.ID == v.ID {
@@ -170,6 +175,9 @@ func (s *Service) Current(ctx context.Context) (*Index, Version, error) {
 	}
 	cells, err := s.store.GridCells(ctx, v.ID)
 	if err != nil {
+		if c != nil {
+			return c.ix, c.v, nil
+		}
 		return nil, Version{}, err
 	}
 	ix, err := NewIndex(cells)

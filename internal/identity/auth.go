@@ -327,12 +327,13 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor *Actor, id string) e
 				if err := Decide(actor, ActSelfTokens, Owned(t.AccountID)).Err(); err != nil {
 					return err
 				}
-				if err := tx.RevokeAPIToken(ctx, id, s.now()); err != nil {
+				now := s.now()
+				if err := tx.RevokeAPIToken(ctx, id, now); err != nil {
 					return err
 				}
 				after := t
 				if after.RevokedAt.IsZero() {
-					after.RevokedAt = s.now()
+					after.RevokedAt = now
 				}
 				return s.record(ctx, tx, actor, ActSelfTokens, Owned(t.AccountID), "api_token", id, t, after)
 			}

@@ -64,7 +64,7 @@ func (s *CalendarStore) SaveCalendarYear(ctx context.Context, y calendar.StoredY
 			changeID, y.Year.Year, ms(y.UpdatedAt), y.UpdatedBy, before, string(after)); err != nil {
 			return mapErr(err, "")
 		}
-		_, err = appendLedger(ctx, q, s.db.Dialect, rec)
+		_, err = appendLedger(ctx, q, rec)
 		return err
 	})
 }
@@ -142,7 +142,7 @@ func (s *CalendarStore) SetWorkingHours(ctx context.Context, unitID, spans strin
 		if err != nil {
 			return mapErr(err, "")
 		}
-		_, err = appendLedger(ctx, q, s.db.Dialect, rec)
+		_, err = appendLedger(ctx, q, rec)
 		return err
 	})
 }

@@ -8,6 +8,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -178,8 +179,32 @@ func (db *DB) Transact(ctx context.Context, fn func(q Querier) error) error {
 }
 
 func (db *DB) transactOnce(ctx context.Context, opts *sql.TxOptions, fn func(q Querier) error) (err error) {
-	tx, err := db.write.BeginTx(ctx, opts)
-	if err != nil {
+	var tx *sql.Tx
+	if db.Dialect == Postgres {
+		// Write transactions append to the one ledger chain, and each must
+		// see the head the previous one committed. A SERIALIZABLE
+		// transaction's snapshot is fixed by its first statement, so the
+		// chain's lock is taken on the connection before BEGIN: the
+		// transaction then starts after the previous writer has committed.
+		conn, err := db.write.Conn(ctx)
+		if err != nil {
+			return apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("connection: %w", err))
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(ledgerLock)); err != nil {
+			return mapErr(err, "")
+		}
+		defer func() {
+			// Unlock even when ctx has ended; a failed unlock ends with the
+			// connection, which database/sql then discards.
+			if _, uerr := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(ledgerLock)); uerr != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
+		if tx, err = conn.BeginTx(ctx, opts); err != nil {
+			return apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("begin: %w", err))
+		}
+	} else if tx, err = db.write.BeginTx(ctx, opts); err != nil {
 		return apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("begin: %w", err))
 	}
 	defer func() {

@@ -76,7 +76,7 @@ func (s *GridStore) CreateGridVersion(ctx context.Context, v grid.Version, cells
 				return mapErr(err, "")
 			}
 		}
-		_, err := appendLedger(ctx, q, s.db.Dialect, rec)
+		_, err := appendLedger(ctx, q, rec)
 		return err
 	})
 }

@@ -565,11 +565,11 @@ func (s *IdentityStore) RevokeOpen311Key(ctx context.Context, id string, at time
 // AppendLedger implements identity.Store.
 func (s *IdentityStore) AppendLedger(ctx context.Context, r ledger.Record) error {
 	if s.q != nil {
-		_, err := appendLedger(ctx, s.q, s.db.Dialect, r)
+		_, err := appendLedger(ctx, s.q, r)
 		return err
 	}
 	return s.db.Transact(ctx, func(q Querier) error {
-		_, err := appendLedger(ctx, q, s.db.Dialect, r)
+		_, err := appendLedger(ctx, q, r)
 		return err
 	})
 }

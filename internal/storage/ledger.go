@@ -9,23 +9,18 @@ import (
 	"chengguan/internal/ledger"
 )
 
-// ledgerLock is the PostgreSQL advisory lock that makes appends to the one
-// chain take turns: each append reads the head and writes the next record
-// inside the writing transaction, and two transactions sealing on the same
-// head would fork the chain (the unique prev_hash index turns such a race
-// into a conflict; the lock keeps it from happening). SQLite's single
-// writer connection serialises appends already.
+// ledgerLock is the PostgreSQL advisory lock that makes writes to the one
+// chain take turns: Transact takes it on the connection before BEGIN, so each
+// write transaction's snapshot includes the head the previous writer
+// committed (a SERIALIZABLE snapshot is fixed by the first statement, so a
+// lock taken inside the transaction would come too late). The unique
+// prev_hash index is the backstop. SQLite's single writer connection
+// serialises appends already.
 const ledgerLock = 0x6367_6c65_6467 // "cgledg"
 
 // appendLedger seals r onto the chain and inserts it, inside the caller's
-// transaction q. Call it as the last write of the transaction: on PostgreSQL
-// the lock is held until commit.
-func appendLedger(ctx context.Context, q Querier, d Dialect, r ledger.Record) (ledger.Record, error) {
-	if d == Postgres {
-		if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(ledgerLock)); err != nil {
-			return r, mapErr(err, "")
-		}
-	}
+// transaction q, which Transact began (see ledgerLock).
+func appendLedger(ctx context.Context, q Querier, r ledger.Record) (ledger.Record, error) {
 	var head ledger.Head
 	err := q.QueryRowContext(ctx, `SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1`).Scan(&head.Seq, &head.Hash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -111,14 +106,14 @@ func (s *LedgerStore) readRecords(ctx context.Context, out chan<- []ledger.Recor
 			return mapErr(err, "")
 		}
 		if batch = append(batch, r); len(batch) == recordBatch && !send() {
-			return nil
+			return ctx.Err()
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return mapErr(err, "")
 	}
-	if len(batch) > 0 {
-		send()
+	if len(batch) > 0 && !send() {
+		return ctx.Err()
 	}
 	return nil
 }
@@ -198,7 +193,7 @@ func (s *LedgerStore) Append(ctx context.Context, r ledger.Record) (ledger.Recor
 	var out ledger.Record
 	err := s.db.Transact(ctx, func(q Querier) error {
 		var err error
-		out, err = appendLedger(ctx, q, s.db.Dialect, r)
+		out, err = appendLedger(ctx, q, r)
 		return err
 	})
 	return out, err

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -160,13 +161,26 @@ func (s *Server) language(r *http.Request) *i18n.Localizer {
 	return s.i18n.For(i18n.ZH)
 }
 
+// contentSecurityPolicy allows the site itself and, when a map tile server
+// is configured, images from that server's origin.
+func contentSecurityPolicy(mapTiles string) string {
+	img := "'self' data: blob:"
+	// Tile templates may have a {s} subdomain placeholder: allow the
+	// host's subdomains then.
+	const sub = "subdomain-placeholder"
+	if u, err := url.Parse(strings.ReplaceAll(mapTiles, "{s}", sub)); err == nil && u.Scheme != "" && u.Host != "" {
+		img += " " + u.Scheme + "://" + strings.ReplaceAll(u.Host, sub, "*")
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + img + "; " +
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
+
 // securityHeaders sets a strict policy on every response: no inline script
 // or style, no framing, no referrer leaks, no sniffing.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "+
-			"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", s.csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")

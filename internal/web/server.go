@@ -41,6 +41,7 @@ type Server struct {
 	registry  *prometheus.Registry
 	startedAt time.Time
 	throttle  *loginThrottle
+	csp       string
 	proxies   []netip.Prefix
 }
 
@@ -71,6 +72,7 @@ func New(d Deps) (*Server, error) {
 		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, ledger: d.Ledger, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
 		throttle: newLoginThrottle(d.Config.LoginClientLimit, d.Config.LoginClientWindow), proxies: proxies,
+		csp: contentSecurityPolicy(d.Config.MapTiles),
 	}, nil
 }
 
