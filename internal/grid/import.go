@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -213,6 +216,14 @@ func readProperties(props map[string]any, opts Options, c *Cell, add func(Reason
 		v, _, err := stringProp(props, key)
 		if err != nil {
 			add(ReasonBadProperty, nil, "%v", err)
+			return v
+		}
+		// Names are one line of text: control characters (a NUL, which
+		// PostgreSQL refuses in text, a line break) and invalid UTF-8 are
+		// reported, not stored.
+		if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+			add(ReasonBadProperty, nil, "property %q has control characters or invalid UTF-8", key)
+			return ""
 		}
 		return v
 	}
