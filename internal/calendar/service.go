@@ -35,9 +35,11 @@ type Change struct {
 type Store interface {
 	CalendarYears(ctx context.Context) ([]StoredYear, error)
 	// SaveCalendarYear replaces (or adds) a year table and records the
-	// change, with the table it replaced, and rec in the ledger, in one
-	// transaction.
-	SaveCalendarYear(ctx context.Context, y StoredYear, changeID string, rec ledger.Record) error
+	// change, with the table it replaced, in one transaction. Inside it,
+	// check sees the stored tables as they are and either refuses the
+	// change or returns the ledger record to append with it.
+	SaveCalendarYear(ctx context.Context, y StoredYear, changeID string,
+		check func(stored []StoredYear) (ledger.Record, error)) error
 	CalendarChanges(ctx context.Context, year int) ([]Change, error)
 	// WorkingHours returns the configured hours ("09:00-12:00,…") of those
 	// of the units that have any, by unit ID.
@@ -136,32 +138,28 @@ func (s *Service) SetYear(ctx context.Context, actor *identity.Actor, y Year) er
 	if err := y.Validate(); err != nil {
 		return apperr.Wrap(apperr.Invalid, "calendar.table_invalid", err).With(map[string]any{"Problem": err.Error()})
 	}
-	stored, err := s.store.CalendarYears(ctx)
-	if err != nil {
-		return err
-	}
-	// The new table must also fit with the others (a December day of one
-	// table may be listed by the next year's).
-	years := OfficialYears()
-	for _, st := range stored {
-		years = append(years, st.Year)
-	}
-	if _, err := New(append(years, y)...); err != nil {
-		return apperr.Wrap(apperr.Invalid, "calendar.table_invalid", err).With(map[string]any{"Problem": err.Error()})
-	}
-	actorID := ledgerActor(actor)
-	var before *Year
-	for _, st := range stored {
-		if st.Year.Year == y.Year {
-			before = &st.Year
-		}
-	}
 	at := s.now().UTC().Truncate(time.Millisecond)
-	rec, err := s.ledgerRecord(actor, identity.ActCalendarEdit, identity.Resource{}, "calendar_year", strconv.Itoa(y.Year), before, y, at)
-	if err != nil {
-		return err
+	// The check runs inside the store's transaction, against the tables as
+	// they are when it writes: two administrators saving adjacent years at
+	// once cannot both pass against a state that no longer holds.
+	check := func(stored []StoredYear) (ledger.Record, error) {
+		// The new table must fit with the others (a December day of one
+		// table may be listed by the next year's).
+		years := OfficialYears()
+		var before *Year
+		for _, st := range stored {
+			years = append(years, st.Year)
+			if st.Year.Year == y.Year {
+				b := st.Year
+				before = &b
+			}
+		}
+		if _, err := New(append(years, y)...); err != nil {
+			return ledger.Record{}, apperr.Wrap(apperr.Invalid, "calendar.table_invalid", err).With(map[string]any{"Problem": err.Error()})
+		}
+		return s.ledgerRecord(actor, identity.ActCalendarEdit, identity.Resource{}, "calendar_year", strconv.Itoa(y.Year), before, y, at)
 	}
-	if err := s.store.SaveCalendarYear(ctx, StoredYear{Year: y, UpdatedAt: at, UpdatedBy: actorID}, s.newID(), rec); err != nil {
+	if err := s.store.SaveCalendarYear(ctx, StoredYear{Year: y, UpdatedAt: at, UpdatedBy: ledgerActor(actor)}, s.newID(), check); err != nil {
 		return err
 	}
 	s.mu.Lock()

@@ -21,7 +21,11 @@ var _ calendar.Store = (*CalendarStore)(nil)
 
 // CalendarYears implements calendar.Store.
 func (s *CalendarStore) CalendarYears(ctx context.Context) ([]calendar.StoredYear, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT data, updated_at, updated_by FROM calendar_years ORDER BY year`)
+	return calendarYears(ctx, s.db.Reader())
+}
+
+func calendarYears(ctx context.Context, q Querier) ([]calendar.StoredYear, error) {
+	rows, err := q.QueryContext(ctx, `SELECT data, updated_at, updated_by FROM calendar_years ORDER BY year`)
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
@@ -44,14 +48,23 @@ func (s *CalendarStore) CalendarYears(ctx context.Context) ([]calendar.StoredYea
 }
 
 // SaveCalendarYear implements calendar.Store.
-func (s *CalendarStore) SaveCalendarYear(ctx context.Context, y calendar.StoredYear, changeID string, rec ledger.Record) error {
+func (s *CalendarStore) SaveCalendarYear(ctx context.Context, y calendar.StoredYear, changeID string,
+	check func(stored []calendar.StoredYear) (ledger.Record, error)) error {
 	after, err := calendar.MarshalYear(y.Year)
 	if err != nil {
 		return mapErr(err, "")
 	}
 	return s.db.Transact(ctx, func(q Querier) error {
+		stored, err := calendarYears(ctx, q)
+		if err != nil {
+			return err
+		}
+		rec, err := check(stored)
+		if err != nil {
+			return err
+		}
 		var before sql.NullString
-		err := q.QueryRowContext(ctx, `SELECT data FROM calendar_years WHERE year = $1`, y.Year.Year).Scan(&before)
+		err = q.QueryRowContext(ctx, `SELECT data FROM calendar_years WHERE year = $1`, y.Year.Year).Scan(&before)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return mapErr(err, "")
 		}

@@ -133,3 +133,39 @@ func TestWorkingHoursAreInheritedFromTheNearestUnitThatSetsThem(t *testing.T) {
 		}
 	})
 }
+
+// A table that contradicts another stored one (the next year's may list the
+// last days of December) is refused, inside the writing transaction.
+func TestAYearTableThatContradictsAnotherIsRefused(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		svc := calendar.NewService(storage.NewCalendarStore(db), ids.New, time.Now)
+		d := func(s string) calendar.Date {
+			v, err := calendar.ParseDate(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		y2027 := calendar.Year{Year: 2027, Off: []calendar.Entry{}, Work: []calendar.Entry{{Date: d("2027-12-25"), Name: "元旦"}}}
+		if err := svc.SetYear(ctx, identity.System(), y2027); err != nil {
+			t.Fatalf("2027: %v", err)
+		}
+		y2028 := calendar.Year{Year: 2028, Off: []calendar.Entry{{Date: d("2027-12-25"), Name: "元旦"}}, Work: []calendar.Entry{}}
+		if err := svc.SetYear(ctx, identity.System(), y2028); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("a 2028 table giving 2027-12-25 off against 2027's make-up day: %v, want invalid", err)
+		}
+		years, err := svc.Years(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, y := range years {
+			if y.Year.Year == 2028 {
+				t.Fatal("the refused 2028 table was stored")
+			}
+		}
+		if changes, _ := svc.Changes(ctx, 2028); len(changes) != 0 {
+			t.Fatalf("the refused table left changes: %+v", changes)
+		}
+	})
+}
