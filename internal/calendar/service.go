@@ -159,7 +159,7 @@ func (s *Service) SetYear(ctx context.Context, actor *identity.Actor, y Year) er
 		}
 		return s.ledgerRecord(actor, identity.ActCalendarEdit, identity.Resource{}, "calendar_year", strconv.Itoa(y.Year), before, y, at)
 	}
-	if err := s.store.SaveCalendarYear(ctx, StoredYear{Year: y, UpdatedAt: at, UpdatedBy: ledgerActor(actor)}, s.newID(), check); err != nil {
+	if err := s.store.SaveCalendarYear(ctx, StoredYear{Year: y, UpdatedAt: at, UpdatedBy: identity.LedgerActor(actor)}, s.newID(), check); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -226,32 +226,14 @@ func (s *Service) SetHours(ctx context.Context, actor *identity.Actor, unit *ide
 	if err != nil {
 		return err
 	}
-	return s.store.SetWorkingHours(ctx, unit.ID, spans, at, ledgerActor(actor), rec)
+	return s.store.SetWorkingHours(ctx, unit.ID, spans, at, identity.LedgerActor(actor), rec)
 }
 
 // ledgerRecord makes the full-process record of a change, for the store to
 // append in the change's transaction.
 func (s *Service) ledgerRecord(actor *identity.Actor, action identity.Action, where identity.Resource,
 	kind, id string, before, after any, at time.Time) (ledger.Record, error) {
-	b, err := ledger.Digest(before)
-	if err != nil {
-		return ledger.Record{}, apperr.Internalf("digest: %w", err)
-	}
-	a, err := ledger.Digest(after)
-	if err != nil {
-		return ledger.Record{}, apperr.Internalf("digest: %w", err)
-	}
-	via := identity.Via(actor, action, where)
-	return ledger.Record{ID: s.newID(), At: at, ActorID: ledgerActor(actor), Role: string(via.Role), UnitID: via.UnitID,
-		Action: string(action), Subject: ledger.Subject{Kind: kind, ID: id}, Before: b, After: a}, nil
-}
-
-// ledgerActor names the actor in the ledger: an account ID, or "system".
-func ledgerActor(a *identity.Actor) string {
-	if a == nil || a.AccountID == "" || a.AccountID == "system" {
-		return "system"
-	}
-	return a.AccountID
+	return identity.ChangeRecord(s.newID(), at, actor, action, where, ledger.Subject{Kind: kind, ID: id}, before, after)
 }
 
 // MarshalYear is the stored form of a year table.

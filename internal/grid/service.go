@@ -125,12 +125,11 @@ func (s *Service) Import(ctx context.Context, actor *identity.Actor, name string
 		return Version{}, res, err
 	}
 	at := s.now().UTC().Truncate(time.Millisecond)
-	v := Version{ID: next, CreatedAt: at, CreatedBy: ledgerActor(actor), Name: name, Cells: len(res.Cells),
+	v := Version{ID: next, CreatedAt: at, CreatedBy: identity.LedgerActor(actor), Name: name, Cells: len(res.Cells),
 		Digest: ix.digest(), CodeLength: opts.CodeLength}
-	via := identity.Via(actor, importAction, identity.Resource{})
-	rec := ledger.Record{ID: s.newID(), At: at, ActorID: v.CreatedBy, Role: string(via.Role), UnitID: via.UnitID,
-		Action: ActImport, Subject: ledger.Subject{Kind: "grid_version", ID: strconv.FormatInt(v.ID, 10)},
-		Before: before, After: v.Digest}
+	rec := identity.NewRecord(s.newID(), at, actor, importAction, identity.Resource{},
+		ledger.Subject{Kind: "grid_version", ID: strconv.FormatInt(v.ID, 10)}, before, v.Digest)
+	rec.Action = ActImport // recorded as what it did, though allowed as importAction
 	if err := s.store.CreateGridVersion(ctx, v, res.Cells, rec); err != nil {
 		return Version{}, res, err
 	}
@@ -226,11 +225,3 @@ func (s *Service) Lookup(ctx context.Context, lon, lat float64, sys coord.System
 
 // digest is Digest of the index's cells.
 func (ix *Index) digest() string { return Digest(ix.cells) }
-
-// ledgerActor names the actor in the ledger: an account ID, or "system".
-func ledgerActor(a *identity.Actor) string {
-	if a == nil || a.AccountID == "" || a.AccountID == "system" {
-		return "system"
-	}
-	return a.AccountID
-}

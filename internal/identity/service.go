@@ -104,31 +104,14 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx Sto
 }
 
 // record appends the full-process record (执法全过程记录) of a change in
-// its transaction: who, in which role and unit, did what to which subject,
-// with digests of the subject before and after.
+// its transaction.
 func (s *Service) record(ctx context.Context, tx Store, actor *Actor, action Action, where Resource,
 	kind, id string, before, after any) error {
-	b, err := ledger.Digest(before)
+	rec, err := ChangeRecord(ids.New(), s.now(), actor, action, where, ledger.Subject{Kind: kind, ID: id}, before, after)
 	if err != nil {
-		return apperr.Internalf("digest: %w", err)
+		return err
 	}
-	a, err := ledger.Digest(after)
-	if err != nil {
-		return apperr.Internalf("digest: %w", err)
-	}
-	via := Via(actor, action, where)
-	return tx.AppendLedger(ctx, ledger.Record{ID: ids.New(), At: s.now(), ActorID: ledgerActor(actor),
-		Role: string(via.Role), UnitID: via.UnitID, Action: string(action),
-		Subject: ledger.Subject{Kind: kind, ID: id}, Before: b, After: a})
-}
-
-// ledgerActor names the actor in the ledger: an account ID, or "system" for
-// the command line and the service's own acts.
-func ledgerActor(a *Actor) string {
-	if a == nil || a.system || a.AccountID == "" {
-		return "system"
-	}
-	return a.AccountID
+	return tx.AppendLedger(ctx, rec)
 }
 
 // System is the actor of the command line: whoever can run chengguan against
