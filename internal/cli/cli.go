@@ -215,6 +215,18 @@ func open(ctx context.Context, cfg *config.Config) (*app, error) {
 		grid: grid.NewService(storage.NewGridStore(db), ids.New, nil)}, nil
 }
 
+// withApp opens and migrates the database, builds the services, runs fn
+// and closes the database again: the frame of every command that works on
+// stored data.
+func withApp(ctx context.Context, cfg *config.Config, fn func(a *app) error) error {
+	a, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	return fn(a)
+}
+
 func migrate(ctx context.Context, cfg *config.Config, env Env) error {
 	db, err := storage.Open(ctx, cfg.DB)
 	if err != nil {
@@ -234,40 +246,37 @@ func migrate(ctx context.Context, cfg *config.Config, env Env) error {
 }
 
 func loadDemo(ctx context.Context, cfg *config.Config, env Env) error {
-	a, err := open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.db.Close()
-	res, err := demo.Load(ctx, a.identity, demo.RandomPassword)
-	if err != nil {
-		return err
-	}
-	gv, gridCreated, err := demo.LoadGrid(ctx, a.grid)
-	if err != nil {
-		return err
-	}
-	w := env.Stdout
-	if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated {
-		fmt.Fprintln(w, "demo city 示范市 already loaded; nothing changed")
-	} else {
-		fmt.Fprintf(w, "demo city 示范市 loaded: %d units, %d accounts created\n", res.UnitsCreated, res.AccountsCreated)
-	}
-	if gridCreated {
-		fmt.Fprintf(w, "demo unit grid imported as grid version %d: %d cells\n", gv.ID, gv.Cells)
-	} else {
-		fmt.Fprintf(w, "unit grid in force: version %d (%s), %d cells\n", gv.ID, gv.Name, gv.Cells)
-	}
-	fmt.Fprintln(w, "\nDemo accounts — DEMO ONLY. A password is shown once, when its account is created.")
-	fmt.Fprintln(w, "To set a new one: echo 'new-password' | chengguan user passwd --username NAME")
-	for _, acc := range demo.Accounts() {
-		pw, ok := res.Passwords[acc.Username]
-		if !ok {
-			pw = "(shown when created)"
+	return withApp(ctx, cfg, func(a *app) error {
+		res, err := demo.Load(ctx, a.identity, demo.RandomPassword)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(w, "  %-11s %-15s %-7s %s\n", acc.Username, acc.Role, acc.DisplayName, pw)
-	}
-	return nil
+		gv, gridCreated, err := demo.LoadGrid(ctx, a.grid)
+		if err != nil {
+			return err
+		}
+		w := env.Stdout
+		if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated {
+			fmt.Fprintln(w, "demo city 示范市 already loaded; nothing changed")
+		} else {
+			fmt.Fprintf(w, "demo city 示范市 loaded: %d units, %d accounts created\n", res.UnitsCreated, res.AccountsCreated)
+		}
+		if gridCreated {
+			fmt.Fprintf(w, "demo unit grid imported as grid version %d: %d cells\n", gv.ID, gv.Cells)
+		} else {
+			fmt.Fprintf(w, "unit grid in force: version %d (%s), %d cells\n", gv.ID, gv.Name, gv.Cells)
+		}
+		fmt.Fprintln(w, "\nDemo accounts — DEMO ONLY. A password is shown once, when its account is created.")
+		fmt.Fprintln(w, "To set a new one: echo 'new-password' | chengguan user passwd --username NAME")
+		for _, acc := range demo.Accounts() {
+			pw, ok := res.Passwords[acc.Username]
+			if !ok {
+				pw = "(shown when created)"
+			}
+			fmt.Fprintf(w, "  %-11s %-15s %-7s %s\n", acc.Username, acc.Role, acc.DisplayName, pw)
+		}
+		return nil
+	})
 }
 
 func readPassword(r io.Reader) (string, error) {
@@ -292,29 +301,26 @@ func unitAdd(fs *flag.FlagSet) runFunc {
 		if *code == "" || *name == "" || *kind == "" {
 			return usageError{"--code, --name and --kind are required"}
 		}
-		a, err := open(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer a.db.Close()
-		sys := identity.System()
-		in := identity.UnitInput{Code: *code, Name: *name, NameEN: *nameEN, Kind: identity.UnitKind(*kind)}
-		if *parent != "" {
-			p, err := a.identity.UnitByCode(ctx, sys, *parent)
-			if err != nil {
-				if apperr.Is(err, apperr.NotFound) {
-					return usageError{fmt.Sprintf("no unit with code %q", *parent)}
+		return withApp(ctx, cfg, func(a *app) error {
+			sys := identity.System()
+			in := identity.UnitInput{Code: *code, Name: *name, NameEN: *nameEN, Kind: identity.UnitKind(*kind)}
+			if *parent != "" {
+				p, err := a.identity.UnitByCode(ctx, sys, *parent)
+				if err != nil {
+					if apperr.Is(err, apperr.NotFound) {
+						return usageError{fmt.Sprintf("no unit with code %q", *parent)}
+					}
+					return err
 				}
+				in.ParentID = p.ID
+			}
+			u, err := a.identity.CreateUnit(ctx, sys, in)
+			if err != nil {
 				return err
 			}
-			in.ParentID = p.ID
-		}
-		u, err := a.identity.CreateUnit(ctx, sys, in)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "unit %s %s created\n", u.Code, u.Name)
-		return nil
+			fmt.Fprintf(env.Stdout, "unit %s %s created\n", u.Code, u.Name)
+			return nil
+		})
 	}
 }
 
@@ -342,30 +348,27 @@ func userAdd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		a, err := open(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer a.db.Close()
-		sys := identity.System()
-		u, err := a.identity.UnitByCode(ctx, sys, *unit)
-		if err != nil {
-			if apperr.Is(err, apperr.NotFound) {
-				return usageError{fmt.Sprintf("no unit with code %q", *unit)}
+		return withApp(ctx, cfg, func(a *app) error {
+			sys := identity.System()
+			u, err := a.identity.UnitByCode(ctx, sys, *unit)
+			if err != nil {
+				if apperr.Is(err, apperr.NotFound) {
+					return usageError{fmt.Sprintf("no unit with code %q", *unit)}
+				}
+				return err
 			}
-			return err
-		}
-		display := *name
-		if display == "" {
-			display = *username
-		}
-		acc, err := a.identity.CreateAccount(ctx, sys, identity.AccountInput{Username: *username, DisplayName: display,
-			Password: pw, Assignments: []identity.AssignmentInput{{Role: identity.Role(*role), UnitID: u.ID}}})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "account %s created (%s in %s)\n", acc.Username, *role, u.Name)
-		return nil
+			display := *name
+			if display == "" {
+				display = *username
+			}
+			acc, err := a.identity.CreateAccount(ctx, sys, identity.AccountInput{Username: *username, DisplayName: display,
+				Password: pw, Assignments: []identity.AssignmentInput{{Role: identity.Role(*role), UnitID: u.ID}}})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "account %s created (%s in %s)\n", acc.Username, *role, u.Name)
+			return nil
+		})
 	}
 }
 
@@ -383,21 +386,18 @@ func userUnlock(fs *flag.FlagSet) runFunc {
 		if *username == "" {
 			return usageError{"--username is required"}
 		}
-		a, err := open(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer a.db.Close()
-		sys := identity.System()
-		acc, err := a.identity.AccountByUsername(ctx, sys, *username)
-		if err != nil {
-			return err
-		}
-		if _, err := a.identity.Unlock(ctx, sys, acc.ID); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "account %s unlocked\n", acc.Username)
-		return nil
+		return withApp(ctx, cfg, func(a *app) error {
+			sys := identity.System()
+			acc, err := a.identity.AccountByUsername(ctx, sys, *username)
+			if err != nil {
+				return err
+			}
+			if _, err := a.identity.Unlock(ctx, sys, acc.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "account %s unlocked\n", acc.Username)
+			return nil
+		})
 	}
 }
 
@@ -413,21 +413,18 @@ func userPasswd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		a, err := open(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer a.db.Close()
-		sys := identity.System()
-		acc, err := a.identity.AccountByUsername(ctx, sys, *username)
-		if err != nil {
-			return err
-		}
-		if _, err := a.identity.ResetPassword(ctx, sys, acc.ID, pw); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "password of %s set; it must be changed at the next sign-in, and every session and API token of the account has ended\n", acc.Username)
-		return nil
+		return withApp(ctx, cfg, func(a *app) error {
+			sys := identity.System()
+			acc, err := a.identity.AccountByUsername(ctx, sys, *username)
+			if err != nil {
+				return err
+			}
+			if _, err := a.identity.ResetPassword(ctx, sys, acc.ID, pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "password of %s set; it must be changed at the next sign-in, and every session and API token of the account has ended\n", acc.Username)
+			return nil
+		})
 	}
 }
 
@@ -437,39 +434,33 @@ func apikeyAdd(fs *flag.FlagSet) runFunc {
 		if *name == "" {
 			return usageError{"--name is required"}
 		}
-		a, err := open(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer a.db.Close()
-		key, k, err := a.identity.CreateOpen311Key(ctx, identity.System(), *name)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "Open311 api_key %q created (id %s). Only its hash is stored: keep the key now.\n", k.Name, k.ID)
-		fmt.Fprintln(env.Stdout, key)
-		return nil
+		return withApp(ctx, cfg, func(a *app) error {
+			key, k, err := a.identity.CreateOpen311Key(ctx, identity.System(), *name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "Open311 api_key %q created (id %s). Only its hash is stored: keep the key now.\n", k.Name, k.ID)
+			fmt.Fprintln(env.Stdout, key)
+			return nil
+		})
 	}
 }
 
 func apikeyList(ctx context.Context, cfg *config.Config, env Env) error {
-	a, err := open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.db.Close()
-	keys, err := a.identity.Open311Keys(ctx, identity.System())
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		status := "active"
-		if !k.RevokedAt.IsZero() {
-			status = "revoked " + k.RevokedAt.Format(time.RFC3339)
+	return withApp(ctx, cfg, func(a *app) error {
+		keys, err := a.identity.Open311Keys(ctx, identity.System())
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(env.Stdout, "%s  %s  created %s  %s\n", k.ID, k.Name, k.CreatedAt.Format(time.RFC3339), status)
-	}
-	return nil
+		for _, k := range keys {
+			status := "active"
+			if !k.RevokedAt.IsZero() {
+				status = "revoked " + k.RevokedAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(env.Stdout, "%s  %s  created %s  %s\n", k.ID, k.Name, k.CreatedAt.Format(time.RFC3339), status)
+		}
+		return nil
+	})
 }
 
 func apikeyRevoke(fs *flag.FlagSet) runFunc {
@@ -478,16 +469,13 @@ func apikeyRevoke(fs *flag.FlagSet) runFunc {
 		if *id == "" {
 			return usageError{"--id is required"}
 		}
-		a, err := open(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer a.db.Close()
-		if err := a.identity.RevokeOpen311Key(ctx, identity.System(), *id); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "Open311 api_key %s revoked\n", *id)
-		return nil
+		return withApp(ctx, cfg, func(a *app) error {
+			if err := a.identity.RevokeOpen311Key(ctx, identity.System(), *id); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "Open311 api_key %s revoked\n", *id)
+			return nil
+		})
 	}
 }
 
@@ -501,20 +489,17 @@ func calendarDue(fs *flag.FlagSet) runFunc {
 		if *start == "" || *amount < 0 || *unit == "" {
 			return usageError{"--start, --amount (≥ 0) and --unit are required"}
 		}
-		a, err := open(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer a.db.Close()
-		cal, err := a.calendar.Calendar(ctx)
-		if err != nil {
-			return err
-		}
-		res, err := web.CalendarDue(cal, calendar.DefaultHours(), *start, *amount, *unit)
-		if err != nil {
-			return err
-		}
-		return json.NewEncoder(env.Stdout).Encode(res)
+		return withApp(ctx, cfg, func(a *app) error {
+			cal, err := a.calendar.Calendar(ctx)
+			if err != nil {
+				return err
+			}
+			res, err := web.CalendarDue(cal, calendar.DefaultHours(), *start, *amount, *unit)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(env.Stdout).Encode(res)
+		})
 	}
 }
 
@@ -534,16 +519,13 @@ func calendarSet(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return usageError{fmt.Sprintf("%s: %v", *file, err)}
 		}
-		a, err := open(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer a.db.Close()
-		if err := a.calendar.SetYear(ctx, identity.System(), y); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "calendar %d entered: %d days off, %d make-up working days\n", y.Year, len(y.Off), len(y.Work))
-		return nil
+		return withApp(ctx, cfg, func(a *app) error {
+			if err := a.calendar.SetYear(ctx, identity.System(), y); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "calendar %d entered: %d days off, %d make-up working days\n", y.Year, len(y.Off), len(y.Work))
+			return nil
+		})
 	}
 }
 
@@ -555,56 +537,53 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 
 func serve(ctx context.Context, cfg *config.Config, env Env) error {
 	log := newLogger(cfg, env.Stderr)
-	a, err := open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.db.Close()
-	bundle, err := i18n.New()
-	if err != nil {
-		return err
-	}
-	srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid,
-		Ledger: storage.NewLedgerStore(a.db), I18n: bundle, Log: log})
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if cfg.CheckpointEvery > 0 {
-		// Stopped and waited for before the database closes.
-		loopCtx, cancelLoop := context.WithCancel(ctx)
-		loopDone := make(chan struct{})
-		go func() {
-			defer close(loopDone)
-			checkpointLoop(loopCtx, log, storage.NewLedgerStore(a.db), cfg.LedgerKeyPath(), cfg.CheckpointEvery)
-		}()
-		defer func() { cancelLoop(); <-loopDone }()
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	log.Info("serving", "addr", ln.Addr().String(), "database", string(a.db.Dialect), "version", buildinfo.Version)
-	fmt.Fprintf(env.Stdout, "chengguan %s serving on http://%s (%s) — press Ctrl-C to stop\n", buildinfo.Version, ln.Addr(), a.db.Dialect)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return hs.Shutdown(shutdown)
+	return withApp(ctx, cfg, func(a *app) error {
+		bundle, err := i18n.New()
+		if err != nil {
+			return err
+		}
+		srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid,
+			Ledger: storage.NewLedgerStore(a.db), I18n: bundle, Log: log})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			return err
+		}
+		hs := &http.Server{
+			Handler:           srv.Handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       60 * time.Second,
+			WriteTimeout:      120 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if cfg.CheckpointEvery > 0 {
+			// Stopped and waited for before the database closes.
+			loopCtx, cancelLoop := context.WithCancel(ctx)
+			loopDone := make(chan struct{})
+			go func() {
+				defer close(loopDone)
+				checkpointLoop(loopCtx, log, storage.NewLedgerStore(a.db), cfg.LedgerKeyPath(), cfg.CheckpointEvery)
+			}()
+			defer func() { cancelLoop(); <-loopDone }()
+		}
+		errc := make(chan error, 1)
+		go func() { errc <- hs.Serve(ln) }()
+		log.Info("serving", "addr", ln.Addr().String(), "database", string(a.db.Dialect), "version", buildinfo.Version)
+		fmt.Fprintf(env.Stdout, "chengguan %s serving on http://%s (%s) — press Ctrl-C to stop\n", buildinfo.Version, ln.Addr(), a.db.Dialect)
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
+		log.Info("shutting down")
+		shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		return hs.Shutdown(shutdown)
+	})
 }

@@ -34,22 +34,19 @@ func gridImport(fs *flag.FlagSet) runFunc {
 		if *name == "" {
 			*name = filepath.Base(*file)
 		}
-		a, err := open(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer a.db.Close()
-		v, res, err := a.grid.Import(ctx, identity.System(), *name, data, grid.Options{CodeLength: *codeLength})
-		if len(res.Problems) > 0 {
-			fmt.Fprintf(env.Stdout, "%s: %d problem(s); nothing imported\n", *file, len(res.Problems))
-			printProblems(env.Stdout, res.Problems)
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "grid version %d imported from %s: %d cells, %d-digit codes, digest %s\n",
-			v.ID, v.Name, v.Cells, v.CodeLength, v.Digest)
-		return nil
+		return withApp(ctx, cfg, func(a *app) error {
+			v, res, err := a.grid.Import(ctx, identity.System(), *name, data, grid.Options{CodeLength: *codeLength})
+			if len(res.Problems) > 0 {
+				fmt.Fprintf(env.Stdout, "%s: %d problem(s); nothing imported\n", *file, len(res.Problems))
+				printProblems(env.Stdout, res.Problems)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "grid version %d imported from %s: %d cells, %d-digit codes, digest %s\n",
+				v.ID, v.Name, v.Cells, v.CodeLength, v.Digest)
+			return nil
+		})
 	}
 }
 
