@@ -7,6 +7,8 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"path"
 	"sort"
 	"strings"
 
@@ -33,13 +35,29 @@ type Bundle struct {
 	locs    map[string]*Localizer
 }
 
-// New loads the embedded locale files.
+// New loads the embedded locale files. A language's messages are
+// locales/<lang>.json plus any number of per-capability files
+// locales/<area>.<lang>.json; a key defined twice for one language is an error.
 func New() (*Bundle, error) {
 	b := goi18n.NewBundle(language.SimplifiedChinese)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	for _, lang := range Languages() {
-		if _, err := b.LoadMessageFileFS(localeFiles, "locales/"+lang+".json"); err != nil {
-			return nil, fmt.Errorf("load locale %s: %w", lang, err)
+		files, err := localeFilesOf(lang)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := messagesOf(lang); err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			raw, err := localeFiles.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			// go-i18n takes the language from the file name's last dotted part.
+			if _, err := b.ParseMessageFileBytes(raw, f); err != nil {
+				return nil, fmt.Errorf("load locale %s: %w", f, err)
+			}
 		}
 	}
 	out := &Bundle{
@@ -78,14 +96,57 @@ func (b *Bundle) Match(acceptLanguage string) *Localizer {
 	return b.For(Languages()[idx])
 }
 
-// Keys lists the message keys of a language file, for tests.
-func Keys(lang string) ([]string, error) {
-	raw, err := localeFiles.ReadFile("locales/" + lang + ".json")
+// localeFilesOf lists the embedded files of one language, sorted.
+func localeFilesOf(lang string) ([]string, error) {
+	all, err := fs.Glob(localeFiles, "locales/*.json")
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]string
-	if err := json.Unmarshal(raw, &m); err != nil {
+	var out []string
+	for _, f := range all {
+		base := path.Base(f)
+		if base == lang+".json" || strings.HasSuffix(base, "."+lang+".json") {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no locale files for %s", lang)
+	}
+	return out, nil
+}
+
+// messagesOf merges every file of a language into one key → text map,
+// refusing a key that two files define.
+func messagesOf(lang string) (map[string]string, error) {
+	files, err := localeFilesOf(lang)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	from := map[string]string{}
+	for _, f := range files {
+		raw, err := localeFiles.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]string
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("locale %s: %w", f, err)
+		}
+		for k, v := range m {
+			if prev, dup := from[k]; dup {
+				return nil, fmt.Errorf("locale key %q is in both %s and %s", k, prev, f)
+			}
+			out[k], from[k] = v, f
+		}
+	}
+	return out, nil
+}
+
+// Keys lists the message keys of a language across all its files, for tests.
+func Keys(lang string) ([]string, error) {
+	m, err := messagesOf(lang)
+	if err != nil {
 		return nil, err
 	}
 	keys := make([]string, 0, len(m))
