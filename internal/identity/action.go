@@ -16,6 +16,10 @@ const (
 	// KindEnforcement covers every act of administrative enforcement
 	// (执法行为). Auxiliary staff are refused all of them (DESIGN §1, FACTS §5.2).
 	KindEnforcement
+	// KindCaseWork covers the moves of the digital urban management closed
+	// loop (数字城管案件办理). Administrators are refused all of them
+	// (DESIGN §1: an administrator never acts on cases).
+	KindCaseWork
 )
 
 // Administration actions.
@@ -57,6 +61,19 @@ const (
 	ActLegalReview        Action = "penalty.legal_review" // 法制审核
 )
 
+// Case-work actions of the 数字城管 closed loop (internal/urban).
+const (
+	ActCaseView     Action = "case.view"     // see cases and their history
+	ActCaseReport   Action = "case.report"   // 上报 / 热线录入
+	ActCaseFile     Action = "case.file"     // 立案, 不予立案, 合并重复
+	ActCaseDispatch Action = "case.dispatch" // 派遣, re-dispatch after 回退
+	ActCaseHandle   Action = "case.handle"   // 处置反馈, 回退, 申请延期
+	ActCaseVerify   Action = "case.verify"   // 核查 on site
+	ActCaseClose    Action = "case.close"    // 结案, 回访, reopening
+	ActCaseApprove  Action = "case.approve"  // 值班长: approve or deny, 挂账, 作废, 延期
+	ActCaseContact  Action = "case.contact"  // read a resident reporter's contact details
+)
+
 type actionRule struct {
 	kind  ActionKind
 	roles []Role // roles that grant the action; empty for KindSelf
@@ -72,6 +89,8 @@ func Actions() []Action {
 		ActSelfView, ActSelfTokens, ActSelfPassword,
 		ActPenaltyFile, ActPenaltyInvestigate, ActPenaltySummary, ActPenaltyDecide,
 		ActPenaltySign, ActCompulsorySeize, ActCompulsoryApprove, ActLegalReview,
+		ActCaseView, ActCaseReport, ActCaseFile, ActCaseDispatch, ActCaseHandle, ActCaseVerify,
+		ActCaseClose, ActCaseApprove, ActCaseContact,
 	}
 }
 
@@ -103,6 +122,22 @@ func ruleOf(a Action) (actionRule, bool) {
 		return actionRule{KindEnforcement, []Role{RoleSquadLeader}}, true
 	case ActLegalReview:
 		return actionRule{KindEnforcement, []Role{RoleLegalReviewer}}, true
+	case ActCaseView:
+		return actionRule{KindCaseWork, []Role{RoleOperator, RoleShiftLead, RoleInspector, RoleDepartment, RoleSupervisor}}, true
+	case ActCaseReport:
+		// Patrol and information collection are auxiliary staff's work too
+		// (FACTS §5.2); reporting is not an enforcement act.
+		return actionRule{KindCaseWork, []Role{RoleInspector, RoleOperator, RoleOfficer, RoleAuxiliary}}, true
+	case ActCaseFile, ActCaseDispatch, ActCaseClose:
+		return actionRule{KindCaseWork, []Role{RoleOperator, RoleShiftLead}}, true
+	case ActCaseHandle:
+		return actionRule{KindCaseWork, []Role{RoleDepartment}}, true
+	case ActCaseVerify:
+		return actionRule{KindCaseWork, []Role{RoleInspector}}, true
+	case ActCaseApprove:
+		return actionRule{KindCaseWork, []Role{RoleShiftLead}}, true
+	case ActCaseContact:
+		return actionRule{KindCaseWork, []Role{RoleOperator, RoleShiftLead}}, true
 	}
 	return actionRule{}, false
 }

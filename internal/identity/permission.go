@@ -14,9 +14,35 @@ type Assignment struct {
 	UnitPath string // materialised path of the unit, e.g. "/0001/0002/"
 	UnitName string
 	UnitCode string
+	UnitKind UnitKind
 	// UnitDisabled: a role held in a disabled unit grants nothing (it still
 	// counts for the auxiliary and administrator refusals).
 	UnitDisabled bool
+}
+
+// Jurisdiction is the root of the subtree where the assignment applies.
+// For a territorial unit (市, 区, 街道, 社区) and a department it is the unit
+// itself. A squad (中队), a supervision centre (监督中心) and a command centre
+// (指挥中心) are the agencies of the territory above them and have no
+// territory of their own: their staff act across their parent's subtree.
+func (as Assignment) Jurisdiction() string {
+	switch as.UnitKind {
+	case KindSquad, KindSupervision, KindCommand:
+		if parent := parentPath(as.UnitPath); parent != "" {
+			return parent
+		}
+	}
+	return as.UnitPath
+}
+
+// parentPath is the materialised path of a unit's parent, "" for a root.
+func parentPath(path string) string {
+	trimmed := strings.TrimSuffix(path, "/")
+	i := strings.LastIndex(trimmed, "/")
+	if i <= 0 {
+		return ""
+	}
+	return trimmed[:i+1]
 }
 
 // Actor is who is acting: a signed-in account or an API token's account.
@@ -59,6 +85,16 @@ func (a *Actor) Roles() []Role {
 type Resource struct {
 	UnitPath string
 	OwnerID  string
+	// HandlerPath places a resource also with the unit that handles it, such
+	// as the department a case is dispatched to: a role held there reaches it
+	// as well as a role whose jurisdiction holds UnitPath.
+	HandlerPath string
+}
+
+// reachable reports whether the resource lies in the subtree at root, by its
+// place or by its handler.
+func (r Resource) reachable(root string) bool {
+	return Within(r.UnitPath, root) || (r.HandlerPath != "" && Within(r.HandlerPath, root))
 }
 
 // InUnit is a resource placed at a unit.
@@ -114,7 +150,7 @@ func Decide(actor *Actor, action Action, res Resource) Decision {
 		return Decision{Allowed: true}
 	}
 	for _, as := range actor.Assignments {
-		if grantsHere(rule, as) && Within(res.UnitPath, as.UnitPath) {
+		if grantsHere(rule, as) && res.reachable(as.Jurisdiction()) {
 			return Decision{Allowed: true}
 		}
 	}
@@ -130,7 +166,7 @@ func Via(actor *Actor, action Action, res Resource) Assignment {
 		return Assignment{}
 	}
 	for _, as := range actor.Assignments {
-		if grantsHere(rule, as) && Within(res.UnitPath, as.UnitPath) {
+		if grantsHere(rule, as) && res.reachable(as.Jurisdiction()) {
 			return as
 		}
 	}
@@ -155,7 +191,7 @@ func gate(actor *Actor, action Action) (actionRule, Decision) {
 	}
 	// Separation of duties (DESIGN §1): whoever administers accounts and
 	// roles never acts on cases, whatever other roles the account holds.
-	if rule.kind == KindEnforcement && actor.HasRole(RoleAdmin) {
+	if (rule.kind == KindEnforcement || rule.kind == KindCaseWork) && actor.HasRole(RoleAdmin) {
 		return rule, refuse("perm.admin_no_enforcement", nil)
 	}
 	if actor.MustChangePassword && action != ActSelfView && action != ActSelfPassword {
@@ -248,17 +284,18 @@ func ScopeFor(actor *Actor, action Action) (Scope, Decision) {
 	}
 	var s Scope
 	for _, as := range actor.Assignments {
-		if !grantsHere(rule, as) || s.Contains(as.UnitPath) {
+		root := as.Jurisdiction()
+		if !grantsHere(rule, as) || s.Contains(root) {
 			continue
 		}
 		// Drop narrower paths that the new one covers.
 		kept := s.Paths[:0]
 		for _, p := range s.Paths {
-			if !Within(p, as.UnitPath) {
+			if !Within(p, root) {
 				kept = append(kept, p)
 			}
 		}
-		s.Paths = append(kept, as.UnitPath)
+		s.Paths = append(kept, root)
 	}
 	return s, Decision{Allowed: true}
 }

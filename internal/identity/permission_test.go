@@ -53,6 +53,17 @@ var grantTable = map[identity.Action]struct {
 	identity.ActCompulsorySeize:     {identity.KindEnforcement, []identity.Role{identity.RoleOfficer}},
 	identity.ActCompulsoryApprove:   {identity.KindEnforcement, []identity.Role{identity.RoleSquadLeader}},
 	identity.ActLegalReview:         {identity.KindEnforcement, []identity.Role{identity.RoleLegalReviewer}},
+	identity.ActCaseView: {identity.KindCaseWork, []identity.Role{identity.RoleOperator, identity.RoleShiftLead,
+		identity.RoleInspector, identity.RoleDepartment, identity.RoleSupervisor}},
+	identity.ActCaseReport: {identity.KindCaseWork, []identity.Role{identity.RoleInspector, identity.RoleOperator,
+		identity.RoleOfficer, identity.RoleAuxiliary}},
+	identity.ActCaseFile:     {identity.KindCaseWork, []identity.Role{identity.RoleOperator, identity.RoleShiftLead}},
+	identity.ActCaseDispatch: {identity.KindCaseWork, []identity.Role{identity.RoleOperator, identity.RoleShiftLead}},
+	identity.ActCaseHandle:   {identity.KindCaseWork, []identity.Role{identity.RoleDepartment}},
+	identity.ActCaseVerify:   {identity.KindCaseWork, []identity.Role{identity.RoleInspector}},
+	identity.ActCaseClose:    {identity.KindCaseWork, []identity.Role{identity.RoleOperator, identity.RoleShiftLead}},
+	identity.ActCaseApprove:  {identity.KindCaseWork, []identity.Role{identity.RoleShiftLead}},
+	identity.ActCaseContact:  {identity.KindCaseWork, []identity.Role{identity.RoleOperator, identity.RoleShiftLead}},
 }
 
 // allRoles is the role catalogue as the issue states it.
@@ -160,7 +171,7 @@ func TestDecideEveryRoleAndAction(t *testing.T) {
 				wantAllowed(t, d, what)
 			case role == identity.RoleAuxiliary && rule.kind == identity.KindEnforcement:
 				wantRefused(t, d, "perm.auxiliary_no_enforcement", what)
-			case role == identity.RoleAdmin && rule.kind == identity.KindEnforcement:
+			case role == identity.RoleAdmin && (rule.kind == identity.KindEnforcement || rule.kind == identity.KindCaseWork):
 				wantRefused(t, d, "perm.admin_no_enforcement", what)
 			default:
 				wantRefused(t, d, "perm.role_required", what)
@@ -208,7 +219,7 @@ func TestEveryActionHasADeclaredKind(t *testing.T) {
 	var enforcement int
 	for _, action := range identity.Actions() {
 		switch action.Kind() {
-		case identity.KindAdministration, identity.KindSelf:
+		case identity.KindAdministration, identity.KindSelf, identity.KindCaseWork:
 		case identity.KindEnforcement:
 			enforcement++
 		default:
@@ -527,4 +538,37 @@ func TestRolesInADisabledUnitGrantNothing(t *testing.T) {
 	aux := actor("acct-2", string(identity.RoleOfficer), cityPath)
 	aux.Assignments = append(aux.Assignments, identity.Assignment{Role: identity.RoleAuxiliary, UnitPath: cityPath, UnitDisabled: true})
 	wantRefused(t, identity.Decide(aux, identity.ActPenaltyFile, identity.InUnit(cityPath)), "perm.auxiliary_no_enforcement", "officer + auxiliary in a disabled unit")
+}
+
+func TestCentresAndSquadsActAcrossTheirParentsTerritory(t *testing.T) {
+	centre := identity.Assignment{Role: identity.RoleOperator, UnitPath: "/city/centre/", UnitKind: identity.KindSupervision}
+	squad := identity.Assignment{Role: identity.RoleSquadLeader, UnitPath: "/city/a/squad/", UnitKind: identity.KindSquad}
+	dept := identity.Assignment{Role: identity.RoleDepartment, UnitPath: "/city/dept/", UnitKind: identity.KindDepartment}
+	street := identity.Assignment{Role: identity.RoleInspector, UnitPath: streetA, UnitKind: identity.KindStreet}
+	for _, c := range []struct {
+		as   identity.Assignment
+		want string
+	}{{centre, cityPath}, {squad, districtA}, {dept, "/city/dept/"}, {street, streetA}} {
+		if got := c.as.Jurisdiction(); got != c.want {
+			t.Errorf("%s in a %s: jurisdiction %q, want %q", c.as.Role, c.as.UnitKind, got, c.want)
+		}
+	}
+	op := &identity.Actor{AccountID: "op", Assignments: []identity.Assignment{centre}}
+	wantAllowed(t, identity.Decide(op, identity.ActCaseFile, identity.InUnit(communityA)), "centre operator files a case in a community")
+	sq := &identity.Actor{AccountID: "sq", Assignments: []identity.Assignment{squad}}
+	wantAllowed(t, identity.Decide(sq, identity.ActAccountView, identity.InUnit(streetA)), "squad leader sees accounts of the district")
+	wantRefused(t, identity.Decide(sq, identity.ActAccountView, identity.InUnit(districtB)), "perm.outside_jurisdiction", "squad leader outside the district")
+}
+
+func TestADepartmentReachesTheCasesHandedToIt(t *testing.T) {
+	dept := &identity.Actor{AccountID: "d", Assignments: []identity.Assignment{
+		{Role: identity.RoleDepartment, UnitPath: "/city/dept/", UnitKind: identity.KindDepartment}}}
+	handed := identity.Resource{UnitPath: communityA, HandlerPath: "/city/dept/"}
+	wantAllowed(t, identity.Decide(dept, identity.ActCaseHandle, handed), "department handles a case dispatched to it")
+	other := identity.Resource{UnitPath: communityA, HandlerPath: "/city/other-dept/"}
+	wantRefused(t, identity.Decide(dept, identity.ActCaseHandle, other), "perm.outside_jurisdiction", "department and another's case")
+	wantRefused(t, identity.Decide(dept, identity.ActCaseHandle, identity.InUnit(communityA)), "perm.outside_jurisdiction", "department and an undispatched case")
+	insp := &identity.Actor{AccountID: "i", Assignments: []identity.Assignment{
+		{Role: identity.RoleInspector, UnitPath: streetA, UnitKind: identity.KindStreet}}}
+	wantAllowed(t, identity.Decide(insp, identity.ActCaseVerify, handed), "inspector verifies in the street")
 }

@@ -474,7 +474,7 @@ func (s *Service) resolveAssignments(ctx context.Context, tx Store, actor *Actor
 		if err := Decide(actor, action, InUnit(u.Path)).Err(); err != nil {
 			return nil, err
 		}
-		out = append(out, Assignment{Role: ai.Role, UnitID: u.ID, UnitPath: u.Path, UnitName: u.Name, UnitCode: u.Code})
+		out = append(out, Assignment{Role: ai.Role, UnitID: u.ID, UnitPath: u.Path, UnitName: u.Name, UnitCode: u.Code, UnitKind: u.Kind})
 	}
 	return out, nil
 }

@@ -342,8 +342,8 @@ func TestCreateAccountWithRoles(t *testing.T) {
 		}
 		got := w.fresh(t, a.ID)
 		want := []identity.Assignment{
-			{Role: identity.RoleInspector, UnitID: w.distA.ID, UnitPath: w.distA.Path, UnitName: w.distA.Name, UnitCode: w.distA.Code},
-			{Role: identity.RoleOfficer, UnitID: w.streetA.ID, UnitPath: w.streetA.Path, UnitName: w.streetA.Name, UnitCode: w.streetA.Code},
+			{Role: identity.RoleInspector, UnitID: w.distA.ID, UnitPath: w.distA.Path, UnitName: w.distA.Name, UnitCode: w.distA.Code, UnitKind: w.distA.Kind},
+			{Role: identity.RoleOfficer, UnitID: w.streetA.ID, UnitPath: w.streetA.Path, UnitName: w.streetA.Name, UnitCode: w.streetA.Code, UnitKind: w.streetA.Kind},
 		}
 		if !slices.Equal(got.Assignments, want) {
 			t.Fatalf("assignments: got %+v, want %+v", got.Assignments, want)

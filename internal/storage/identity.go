@@ -292,7 +292,7 @@ func (s *IdentityStore) assignments(ctx context.Context, accountIDs []string) (m
 	for _, id := range accountIDs {
 		in = append(in, w.arg(id))
 	}
-	rows, err := s.reader().QueryContext(ctx, `SELECT ra.account_id, ra.role, u.id, u.path, u.name, u.code, u.disabled
+	rows, err := s.reader().QueryContext(ctx, `SELECT ra.account_id, ra.role, u.id, u.path, u.name, u.code, u.kind, u.disabled
 		FROM role_assignments ra JOIN units u ON u.id = ra.unit_id
 		WHERE ra.account_id IN (`+strings.Join(in, ", ")+`) ORDER BY u.path, ra.role`, w.args...)
 	if err != nil {
@@ -302,7 +302,7 @@ func (s *IdentityStore) assignments(ctx context.Context, accountIDs []string) (m
 	for rows.Next() {
 		var id string
 		var a identity.Assignment
-		if err := rows.Scan(&id, &a.Role, &a.UnitID, &a.UnitPath, &a.UnitName, &a.UnitCode, &a.UnitDisabled); err != nil {
+		if err := rows.Scan(&id, &a.Role, &a.UnitID, &a.UnitPath, &a.UnitName, &a.UnitCode, &a.UnitKind, &a.UnitDisabled); err != nil {
 			return nil, mapErr(err, "")
 		}
 		out[id] = append(out[id], a)

@@ -88,7 +88,7 @@ func createAccount(t *testing.T, s *storage.IdentityStore, username string, as .
 }
 
 func assign(r identity.Role, u identity.Unit) identity.Assignment {
-	return identity.Assignment{Role: r, UnitID: u.ID, UnitPath: u.Path, UnitName: u.Name, UnitCode: u.Code}
+	return identity.Assignment{Role: r, UnitID: u.ID, UnitPath: u.Path, UnitName: u.Name, UnitCode: u.Code, UnitKind: u.Kind}
 }
 
 func unitCodes(us []identity.Unit) []string {
