@@ -124,7 +124,7 @@ func TestGoTranslationKeysExistInEveryLanguage(t *testing.T) {
 		namespaces[key[:strings.Index(key, ".")]] = true
 	}
 	var files []string
-	for _, pattern := range []string{"*.go", "../identity/*.go"} {
+	for _, pattern := range []string{"*.go", "../identity/*.go", "../urban/*.go"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,388 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/calendar"
+	"chengguan/internal/identity"
+	"chengguan/internal/ledger"
+	"chengguan/internal/urban"
+)
+
+// UrbanStore implements urban.Store.
+type UrbanStore struct{ db *DB }
+
+// NewUrbanStore returns the case store over db.
+func NewUrbanStore(db *DB) *UrbanStore { return &UrbanStore{db: db} }
+
+var _ urban.Store = (*UrbanStore)(nil)
+
+const caseColumns = `id, number, version, channel, category_id, category_code, urgency, description, address,
+	lon, lat, grid_code, grid_version, unit_id, unit_path, department_id, department_path, state, held_from,
+	merged_into, pending, reporter_id, reporter_key, client_id, tracking_hash, reported_at, updated_at,
+	filed_at, dispatched_at, handled_at, verified_at, closed_at, handle_due, stage_due, stage_started,
+	stage_provisional, warned_level, escalated_at, reworks, extensions, reopens, returns, public_note,
+	rating, rated_at`
+
+// caseArgs are the values of caseColumns, in order.
+func caseArgs(c *urban.Case) ([]any, error) {
+	pending := ""
+	if c.Pending != nil {
+		b, err := json.Marshal(c.Pending)
+		if err != nil {
+			return nil, err
+		}
+		pending = string(b)
+	}
+	return []any{c.ID, c.Number, c.Version, string(c.Channel), c.CategoryID, c.Category, string(c.Urgency),
+		c.Description, c.Address, c.Lon, c.Lat, c.GridCode, c.GridVersion, c.UnitID, c.UnitPath, c.DepartmentID,
+		c.DepartmentPath, string(c.State), string(c.HeldFrom), c.MergedInto, pending, c.ReporterID, c.ReporterKey,
+		c.ClientID, c.TrackingHash, ms(c.ReportedAt), ms(c.UpdatedAt), nullMs(c.FiledAt), nullMs(c.DispatchedAt),
+		nullMs(c.HandledAt), nullMs(c.VerifiedAt), nullMs(c.ClosedAt), nullMs(c.HandleDue), nullMs(c.StageDue),
+		nullMs(c.StageStarted), c.StageProvisional, c.WarnedLevel, nullMs(c.EscalatedAt), c.Reworks, c.Extensions,
+		c.Reopens, c.Returns, c.PublicNote, c.Rating, nullMs(c.RatedAt)}, nil
+}
+
+func scanCase(row interface{ Scan(...any) error }) (*urban.Case, error) {
+	var c urban.Case
+	var channel, urgency, state, held, pending string
+	var reported, updated int64
+	var filed, dispatched, handled, verified, closed, handleDue, stageDue, stageStarted, escalated, rated sql.NullInt64
+	if err := row.Scan(&c.ID, &c.Number, &c.Version, &channel, &c.CategoryID, &c.Category, &urgency, &c.Description,
+		&c.Address, &c.Lon, &c.Lat, &c.GridCode, &c.GridVersion, &c.UnitID, &c.UnitPath, &c.DepartmentID,
+		&c.DepartmentPath, &state, &held, &c.MergedInto, &pending, &c.ReporterID, &c.ReporterKey, &c.ClientID,
+		&c.TrackingHash, &reported, &updated, &filed, &dispatched, &handled, &verified, &closed, &handleDue,
+		&stageDue, &stageStarted, &c.StageProvisional, &c.WarnedLevel, &escalated, &c.Reworks, &c.Extensions,
+		&c.Reopens, &c.Returns, &c.PublicNote, &c.Rating, &rated); err != nil {
+		return nil, err
+	}
+	c.Channel, c.Urgency, c.State, c.HeldFrom = urban.Channel(channel), urban.Urgency(urgency), urban.State(state), urban.State(held)
+	if pending != "" {
+		c.Pending = new(urban.Pending)
+		if err := json.Unmarshal([]byte(pending), c.Pending); err != nil {
+			return nil, fmt.Errorf("case %s: pending: %w", c.ID, err)
+		}
+	}
+	c.ReportedAt, c.UpdatedAt = fromMs(reported), fromMs(updated)
+	c.FiledAt, c.DispatchedAt, c.HandledAt = fromNullMs(filed), fromNullMs(dispatched), fromNullMs(handled)
+	c.VerifiedAt, c.ClosedAt, c.HandleDue = fromNullMs(verified), fromNullMs(closed), fromNullMs(handleDue)
+	c.StageDue, c.StageStarted, c.EscalatedAt = fromNullMs(stageDue), fromNullMs(stageStarted), fromNullMs(escalated)
+	c.RatedAt = fromNullMs(rated)
+	return &c, nil
+}
+
+func placeholders(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", i)
+	}
+	return b.String()
+}
+
+// CreateCase implements urban.Store.
+func (s *UrbanStore) CreateCase(ctx context.Context, c *urban.Case, contact urban.Contact, ev urban.Event,
+	atts []urban.Attachment, recs []ledger.Record) error {
+	year := c.ReportedAt.In(calendar.Location()).Year()
+	return s.db.Transact(ctx, func(q Querier) error {
+		var n int64
+		err := q.QueryRowContext(ctx, `INSERT INTO case_counters (year, value) VALUES ($1, 1)
+			ON CONFLICT (year) DO UPDATE SET value = case_counters.value + 1 RETURNING value`, year).Scan(&n)
+		if err != nil {
+			return mapErr(err, "")
+		}
+		c.Number = fmt.Sprintf("%d-%06d", year, n)
+		args, err := caseArgs(c)
+		if err != nil {
+			return err
+		}
+		if _, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES (`+placeholders(len(args))+`)`,
+			args...); err != nil {
+			return mapErr(err, "case.duplicate_submission")
+		}
+		if !contact.Empty() {
+			if _, err := q.ExecContext(ctx, `INSERT INTO case_contacts (case_id, name, phone, email) VALUES ($1, $2, $3, $4)`,
+				c.ID, contact.Name, contact.Phone, contact.Email); err != nil {
+				return mapErr(err, "")
+			}
+		}
+		return writeCaseChange(ctx, q, ev, atts, recs)
+	})
+}
+
+// UpdateCase implements urban.Store.
+func (s *UrbanStore) UpdateCase(ctx context.Context, c *urban.Case, ev urban.Event, atts []urban.Attachment,
+	recs []ledger.Record) error {
+	args, err := caseArgs(c)
+	if err != nil {
+		return err
+	}
+	// Every column but id and number, which never change.
+	cols := strings.Split(caseColumns, ",")
+	var set []string
+	var vals []any
+	for i, col := range cols {
+		col = strings.TrimSpace(col)
+		if col == "id" || col == "number" {
+			continue
+		}
+		vals = append(vals, args[i])
+		set = append(set, fmt.Sprintf("%s = $%d", col, len(vals)))
+	}
+	vals = append(vals, c.ID, c.Version-1)
+	return s.db.Transact(ctx, func(q Querier) error {
+		res, err := q.ExecContext(ctx, `UPDATE cases SET `+strings.Join(set, ", ")+
+			fmt.Sprintf(` WHERE id = $%d AND version = $%d`, len(vals)-1, len(vals)), vals...)
+		if err != nil {
+			return mapErr(err, "")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return mapErr(err, "")
+		} else if n == 0 {
+			return apperr.New(apperr.Conflict, "case.changed_meanwhile")
+		}
+		return writeCaseChange(ctx, q, ev, atts, recs)
+	})
+}
+
+func writeCaseChange(ctx context.Context, q Querier, ev urban.Event, atts []urban.Attachment, recs []ledger.Record) error {
+	if _, err := q.ExecContext(ctx, `INSERT INTO case_events (id, case_id, at, actor_id, role, unit_id, move,
+		from_state, to_state, note, public) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		ev.ID, ev.CaseID, ms(ev.At), ev.ActorID, string(ev.Role), ev.UnitID, string(ev.Move), string(ev.From),
+		string(ev.To), ev.Note, ev.Public); err != nil {
+		return mapErr(err, "")
+	}
+	for _, a := range atts {
+		if _, err := q.ExecContext(ctx, `INSERT INTO case_attachments (id, case_id, sha256, stage, kind, media_type,
+			size, name, captured_at, has_gps, lon, lat, by_account, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			a.ID, a.CaseID, a.SHA256, a.Stage, a.Kind, a.MediaType, a.Size, a.Name, nullMs(a.CapturedAt), a.HasGPS,
+			a.Lon, a.Lat, a.By, ms(a.At)); err != nil {
+			return mapErr(err, "")
+		}
+	}
+	for _, r := range recs {
+		if _, err := appendLedger(ctx, q, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AppendLedgerOnly implements urban.Store.
+func (s *UrbanStore) AppendLedgerOnly(ctx context.Context, recs []ledger.Record) error {
+	return s.db.Transact(ctx, func(q Querier) error {
+		for _, r := range recs {
+			if _, err := appendLedger(ctx, q, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *UrbanStore) oneCase(ctx context.Context, cond string, args ...any) (*urban.Case, error) {
+	c, err := scanCase(s.db.Reader().QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+cond, args...))
+	if err != nil {
+		return nil, mapErr(err, "case.not_found")
+	}
+	return c, nil
+}
+
+// CaseByID implements urban.Store.
+func (s *UrbanStore) CaseByID(ctx context.Context, id string) (*urban.Case, error) {
+	return s.oneCase(ctx, `id = $1`, id)
+}
+
+// CaseByNumber implements urban.Store.
+func (s *UrbanStore) CaseByNumber(ctx context.Context, number string) (*urban.Case, error) {
+	return s.oneCase(ctx, `number = $1`, number)
+}
+
+// CaseByClientID implements urban.Store.
+func (s *UrbanStore) CaseByClientID(ctx context.Context, reporterKey, clientID string) (*urban.Case, error) {
+	return s.oneCase(ctx, `reporter_key = $1 AND client_id = $2 AND client_id <> ''`, reporterKey, clientID)
+}
+
+func caseWhere(f urban.Filter) *where {
+	var w where
+	if f.Scope.All {
+		// whole tree
+	} else if len(f.Scope.Paths) == 0 {
+		w.add("1=0")
+	} else {
+		var ors []string
+		for _, p := range f.Scope.Paths {
+			a := w.arg(p + "%")
+			ors = append(ors, "unit_path LIKE "+a, "department_path LIKE "+a)
+		}
+		w.add("(" + strings.Join(ors, " OR ") + ")")
+	}
+	if len(f.States) > 0 {
+		var in []string
+		for _, st := range f.States {
+			in = append(in, w.arg(string(st)))
+		}
+		w.add("state IN (" + strings.Join(in, ", ") + ")")
+	}
+	if f.Channel != "" {
+		w.add("channel = " + w.arg(string(f.Channel)))
+	}
+	if f.CategoryID != "" {
+		w.add("category_id = " + w.arg(f.CategoryID))
+	}
+	if f.DepartmentID != "" {
+		w.add("department_id = " + w.arg(f.DepartmentID))
+	}
+	if f.UnitPath != "" {
+		w.add("unit_path LIKE " + w.arg(f.UnitPath+"%"))
+	}
+	if f.ReporterID != "" {
+		w.add("reporter_id = " + w.arg(f.ReporterID))
+	}
+	if f.Overdue {
+		w.add("stage_due IS NOT NULL AND stage_due < " + w.arg(ms(f.Now)))
+	}
+	if f.Pending {
+		w.add("pending <> ''")
+	}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		p := w.arg(likeArg(t))
+		w.add("(number LIKE " + p + ` ESCAPE '\' OR LOWER(description) LIKE ` + p + ` ESCAPE '\' OR LOWER(address) LIKE ` + p + ` ESCAPE '\')`)
+	}
+	if !f.From.IsZero() {
+		w.add("reported_at >= " + w.arg(ms(f.From)))
+	}
+	if !f.To.IsZero() {
+		w.add("reported_at < " + w.arg(ms(f.To)))
+	}
+	return &w
+}
+
+// ListCases implements urban.Store: newest first, keyset-paged by After.
+func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Case, error) {
+	w := caseWhere(f)
+	if f.After != "" {
+		var at int64
+		if err := s.db.Reader().QueryRowContext(ctx, `SELECT reported_at FROM cases WHERE id = $1`, f.After).Scan(&at); err != nil {
+			return nil, mapErr(err, "case.not_found")
+		}
+		w.add(fmt.Sprintf("(reported_at < %s OR (reported_at = %s AND id < %s))", w.arg(at), w.arg(at), w.arg(f.After)))
+	}
+	limit := w.arg(f.Limit)
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases`+w.sql()+
+		` ORDER BY reported_at DESC, id DESC LIMIT `+limit, w.args...)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	return collectCases(rows)
+}
+
+func collectCases(rows *sql.Rows) ([]urban.Case, error) {
+	defer rows.Close()
+	var out []urban.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, mapErr(err, "")
+		}
+		out = append(out, *c)
+	}
+	return out, mapErr(rows.Err(), "")
+}
+
+// CountCases implements urban.Store.
+func (s *UrbanStore) CountCases(ctx context.Context, f urban.Filter) (int, error) {
+	w := caseWhere(f)
+	var n int
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM cases`+w.sql(), w.args...).Scan(&n)
+	return n, mapErr(err, "")
+}
+
+// Events implements urban.Store.
+func (s *UrbanStore) Events(ctx context.Context, caseID string) ([]urban.Event, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, case_id, at, actor_id, role, unit_id, move, from_state,
+		to_state, note, public FROM case_events WHERE case_id = $1 ORDER BY at, id`, caseID)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	defer rows.Close()
+	var out []urban.Event
+	for rows.Next() {
+		var e urban.Event
+		var at int64
+		var role, move, from, to string
+		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.ActorID, &role, &e.UnitID, &move, &from, &to, &e.Note, &e.Public); err != nil {
+			return nil, mapErr(err, "")
+		}
+		e.At, e.Role, e.Move, e.From, e.To = fromMs(at), identity.Role(role), urban.Move(move), urban.State(from), urban.State(to)
+		out = append(out, e)
+	}
+	return out, mapErr(rows.Err(), "")
+}
+
+// Attachments implements urban.Store.
+func (s *UrbanStore) Attachments(ctx context.Context, caseID string) ([]urban.Attachment, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, case_id, sha256, stage, kind, media_type, size, name,
+		captured_at, has_gps, lon, lat, by_account, at FROM case_attachments WHERE case_id = $1 ORDER BY at, id`, caseID)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	defer rows.Close()
+	var out []urban.Attachment
+	for rows.Next() {
+		var a urban.Attachment
+		var captured sql.NullInt64
+		var at int64
+		if err := rows.Scan(&a.ID, &a.CaseID, &a.SHA256, &a.Stage, &a.Kind, &a.MediaType, &a.Size, &a.Name, &captured,
+			&a.HasGPS, &a.Lon, &a.Lat, &a.By, &at); err != nil {
+			return nil, mapErr(err, "")
+		}
+		a.CapturedAt, a.At = fromNullMs(captured), fromMs(at)
+		out = append(out, a)
+	}
+	return out, mapErr(rows.Err(), "")
+}
+
+// ContactOf implements urban.Store; a case without contact details has the zero Contact.
+func (s *UrbanStore) ContactOf(ctx context.Context, caseID string) (urban.Contact, error) {
+	var c urban.Contact
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT name, phone, email FROM case_contacts WHERE case_id = $1`, caseID).
+		Scan(&c.Name, &c.Phone, &c.Email)
+	if err == sql.ErrNoRows {
+		return urban.Contact{}, nil
+	}
+	return c, mapErr(err, "")
+}
+
+// Nearby implements urban.Store.
+func (s *UrbanStore) Nearby(ctx context.Context, categoryID string, since time.Time, minLon, minLat, maxLon, maxLat float64,
+	limit int) ([]urban.Case, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases
+		WHERE category_id = $1 AND reported_at >= $2 AND lon BETWEEN $3 AND $4 AND lat BETWEEN $5 AND $6
+		AND state NOT IN ('closed', 'rejected', 'void', 'merged')
+		ORDER BY reported_at DESC LIMIT $7`, categoryID, ms(since), minLon, maxLon, minLat, maxLat, limit)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	return collectCases(rows)
+}
+
+// Due implements urban.Store.
+func (s *UrbanStore) Due(ctx context.Context, before time.Time, limit int) ([]urban.Case, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases
+		WHERE stage_due IS NOT NULL AND stage_due < $1 AND escalated_at IS NULL
+		ORDER BY stage_due LIMIT $2`, ms(before), limit)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	return collectCases(rows)
+}
