@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"chengguan/internal/config"
+	"chengguan/internal/evidence"
 	"chengguan/internal/ledger"
 	"chengguan/internal/storage"
+	"chengguan/internal/urban"
 )
 
 // ledgerSchema is the schema version that created the ledger tables
@@ -159,6 +161,7 @@ func ledgerVerify(flags *flag.FlagSet) runFunc {
 	var cpFiles, keyFiles fileList
 	flags.Var(&cpFiles, "checkpoint", "checkpoint JSON file kept outside the database (repeatable)")
 	flags.Var(&keyFiles, "public-key", "trusted public key PEM (repeatable); default: the public half of --ledger-key")
+	skipEvidence := flags.Bool("skip-evidence", false, "do not re-hash the evidence files the ledger names")
 	return func(ctx context.Context, cfg *config.Config, env Env) error {
 		type sourced struct {
 			c    ledger.Checkpoint
@@ -231,7 +234,20 @@ func ledgerVerify(flags *flag.FlagSet) runFunc {
 			}
 			all[i] = s.c
 		}
-		sum, err := ledger.Verify(store.Records(ctx), ledger.Options{Checkpoints: all, Keys: keys})
+		// The ledger names every evidence file by its hash: collect them while
+		// the chain streams past, and check the files once the chain is sound.
+		var files []evidenceRef
+		records := func(yield func(ledger.Record, error) bool) {
+			for r, err := range store.Records(ctx) {
+				if err == nil && r.Subject.Kind == urban.EvidenceSubject && r.After != "" {
+					files = append(files, evidenceRef{seq: r.Seq, id: r.ID, sha: r.After})
+				}
+				if !yield(r, err) {
+					return
+				}
+			}
+		}
+		sum, err := ledger.Verify(records, ledger.Options{Checkpoints: all, Keys: keys})
 		var bad *ledger.Error
 		if errors.As(err, &bad) {
 			id := bad.ID
@@ -244,14 +260,53 @@ func ledgerVerify(flags *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(env.Stdout, verifySummary(sum, all, fromFiles))
+		checked := -1
+		if !*skipEvidence {
+			if checked, err = checkEvidence(ctx, cfg.EvidenceDirPath(), files); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintln(env.Stdout, verifySummary(sum, all, fromFiles, checked))
 		return nil
 	}
 }
 
+// evidenceRef is an evidence file named by a ledger record.
+type evidenceRef struct {
+	seq     int64
+	id, sha string
+}
+
+// checkEvidence re-hashes every evidence file the ledger names and fails on
+// the first that is missing or altered, naming its record. It returns how
+// many files it checked.
+func checkEvidence(ctx context.Context, dir string, files []evidenceRef) (int, error) {
+	if len(files) == 0 {
+		return 0, nil
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return 0, fmt.Errorf("evidence MISSING: the ledger names %d evidence file(s) but the evidence directory %s cannot be read: %v", len(files), dir, err)
+	}
+	blobs, err := evidence.Open(dir, evidence.Limits{})
+	if err != nil {
+		return 0, err
+	}
+	for i, f := range files {
+		if err := blobs.Check(ctx, f.sha); err != nil {
+			what := "ALTERED"
+			if errors.Is(err, evidence.ErrMissing) {
+				what = "MISSING"
+			}
+			return i, fmt.Errorf("evidence %s: file %s of record seq %d (id %s) in %s: %v", what, f.sha, f.seq, f.id, dir, err)
+		}
+	}
+	return len(files), nil
+}
+
 // verifySummary is the one line a sound ledger gets; every checkpoint in cps
 // (the first fromFiles of them from files) has matched.
-func verifySummary(sum ledger.Summary, cps []ledger.Checkpoint, fromFiles int) string {
+// checked is the number of evidence files re-hashed, -1 when skipped.
+func verifySummary(sum ledger.Summary, cps []ledger.Checkpoint, fromFiles, checked int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ledger sound: %d records, head seq %d", sum.Records, sum.Head.Seq)
 	if sum.Head.Seq > 0 {
@@ -271,7 +326,11 @@ func verifySummary(sum ledger.Summary, cps []ledger.Checkpoint, fromFiles int) s
 			fmt.Fprintf(&b, "; records %d–%d are not under a checkpoint yet", last+1, sum.Head.Seq)
 		}
 	}
-	b.WriteString("; evidence files: not checked (no evidence store yet)")
+	if checked < 0 {
+		b.WriteString("; evidence files: not checked (--skip-evidence)")
+	} else {
+		fmt.Fprintf(&b, "; evidence files: %d checked, all intact", checked)
+	}
 	return b.String()
 }
 

@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"chengguan/internal/evidence"
 	"chengguan/internal/ids"
 	"chengguan/internal/ledger"
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
+	"chengguan/internal/urban"
 )
 
 // ledgerFixture is a database with a ledger, the installation key's path and
@@ -141,8 +143,8 @@ func TestLedgerVerifyPassesOnAnUntamperedLedger(t *testing.T) {
 		cp := f.checkpointFile(t)
 		code, out, errOut := f.run(t, "verify", "--checkpoint", cp)
 		wantSound(t, code, out, errOut, "ledger sound: 50 records, head seq 50 (hash "+f.recs[49].Hash[:16]+"…); 2 checkpoint(s) checked (1 from files, 1 stored), the last at seq 50")
-		if !strings.Contains(out, "evidence files: not checked") || strings.Count(out, "\n") != 1 {
-			t.Fatalf("the summary is one line that says evidence is not checked yet: %q", out)
+		if !strings.Contains(out, "evidence files: 0 checked, all intact") || strings.Count(out, "\n") != 1 {
+			t.Fatalf("the summary is one line that counts the evidence files: %q", out)
 		}
 	})
 }
@@ -540,4 +542,48 @@ func TestServerWaitsForTheKeyRatherThanCreatingOne(t *testing.T) {
 	if n := strings.Count(logs.String(), "no ledger key"); n != 1 {
 		t.Fatalf("want one warning about the missing key, got %d:\n%s", n, logs.String())
 	}
+}
+
+func TestLedgerVerifyRehashesTheEvidenceFilesTheLedgerNames(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		f := newLedger(t, dsn, 3)
+		dir := t.TempDir()
+		blobs, err := evidence.Open(dir, evidence.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		photo := []byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+			0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9}
+		b, err := blobs.Put(ctx, bytes.NewReader(photo), "scene.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := testRecord(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC), 99)
+		rec.Action, rec.Subject, rec.Before, rec.After = "evidence.add", ledger.Subject{Kind: urban.EvidenceSubject, ID: ids.New()}, "", b.SHA256
+		f.append(t, rec)
+		code, out, errOut := f.run(t, "verify", "--evidence-dir", dir)
+		wantSound(t, code, out, errOut, "evidence files: 1 checked, all intact")
+
+		path := filepath.Join(dir, "sha256", b.SHA256[:2], b.SHA256[2:4], b.SHA256)
+		if err := os.Chmod(path, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(photo, 0), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut = f.run(t, "verify", "--evidence-dir", dir)
+		if code == 0 || !strings.Contains(errOut, "evidence ALTERED: file "+b.SHA256+" of record seq 4") {
+			t.Fatalf("an altered file: exit %d, %q", code, errOut)
+		}
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut = f.run(t, "verify", "--evidence-dir", dir)
+		if code == 0 || !strings.Contains(errOut, "evidence MISSING: file "+b.SHA256+" of record seq 4") {
+			t.Fatalf("a missing file: exit %d, %q", code, errOut)
+		}
+		code, out, errOut = f.run(t, "verify", "--evidence-dir", dir, "--skip-evidence")
+		wantSound(t, code, out, errOut, "evidence files: not checked (--skip-evidence)")
+	})
 }

@@ -54,6 +54,9 @@ type Config struct {
 	// TrustedOrigins are extra origins allowed to send state-changing requests
 	// (a reverse proxy's public origin, e.g. https://cg.example.gov.cn).
 	TrustedOrigins string
+	// EvidenceDir is the directory of the evidence store; empty means
+	// EvidenceDirPath's default.
+	EvidenceDir string
 	// LedgerKey is the PEM file of the installation's ed25519 key, which
 	// signs ledger checkpoints; empty means LedgerKeyPath's default.
 	LedgerKey string
@@ -104,6 +107,7 @@ func (c *Config) options() []option {
 		{"map-tiles", "tile URL template for the map page, e.g. https://tiles.example/{z}/{x}/{y}.png (empty: no tiles)", &c.MapTiles, false},
 		{"trusted-origins", "comma-separated extra origins allowed to POST (behind a proxy)", &c.TrustedOrigins, false},
 		{"ledger-key", "PEM file of the ed25519 key that signs ledger checkpoints, created by the first one (default: ledger-key.pem beside the SQLite file, data/ledger-key.pem for PostgreSQL)", &c.LedgerKey, false},
+		{"evidence-dir", "directory of the content-addressed evidence files (default: evidence/ beside the SQLite file, data/evidence for PostgreSQL)", &c.EvidenceDir, false},
 		{"checkpoint-every", "how often serve signs a ledger checkpoint if the ledger grew (0 = never)", &c.CheckpointEvery, false},
 	}
 }
@@ -229,6 +233,19 @@ func (c *Config) LedgerKeyPath() string {
 		return filepath.Join("data", "ledger-key.pem")
 	}
 	return filepath.Join(filepath.Dir(c.DB), "ledger-key.pem")
+}
+
+// EvidenceDirPath is the evidence store's directory: EvidenceDir if set, else
+// evidence/ in the directory of the SQLite database, or data/evidence when
+// the database is PostgreSQL.
+func (c *Config) EvidenceDirPath() string {
+	if c.EvidenceDir != "" {
+		return c.EvidenceDir
+	}
+	if storage.IsPostgres(c.DB) {
+		return filepath.Join("data", "evidence")
+	}
+	return filepath.Join(filepath.Dir(c.DB), "evidence")
 }
 
 // Proxies parses TrustedProxies.
