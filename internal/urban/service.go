@@ -824,3 +824,59 @@ func equalHash(a, b string) bool {
 	}
 	return v == 0
 }
+
+// Option is a move as the case page offers it: allowed, or refused with the reason.
+type Option struct {
+	Move Move
+	Err  error // nil when the actor may make the move now
+}
+
+// Options lists the staff moves on c with, for each, whether actor may make it now and
+// if not why: the state's rule first, then the actor's permission.
+func (s *Service) Options(actor *identity.Actor, c *Case) []Option {
+	now := s.now()
+	var out []Option
+	for _, m := range Moves() {
+		probe := Input{Move: m, Note: "-", DepartmentID: "-", MergeInto: "-", Amount: 1, Unit: calendar.Day, Rating: 3}
+		err := Check(c, probe, s.cfg, now)
+		if err == nil {
+			err = identity.Decide(actor, m.Action(), c.Resource()).Err()
+		}
+		if err == nil && (m == MoveApprove || m == MoveDeny) && c.Pending.By == actorID(actor) {
+			err = apperr.New(apperr.Forbidden, "case.approve_own_request")
+		}
+		out = append(out, Option{Move: m, Err: err})
+	}
+	return out
+}
+
+// Evidence describes a stored file by its hash, for a move or report that attaches it.
+func (s *Service) Evidence(ctx context.Context, sha string) (evidence.Blob, error) {
+	if s.blobs == nil {
+		return evidence.Blob{}, apperr.New(apperr.Unavailable, "evidence.unavailable")
+	}
+	if !evidence.ValidSHA256(sha) {
+		return evidence.Blob{}, apperr.InvalidFields(apperr.Field("evidence", "evidence.not_found"))
+	}
+	b, err := s.blobs.Describe(ctx, sha)
+	if err != nil {
+		return evidence.Blob{}, apperr.InvalidFields(apperr.Field("evidence", "evidence.not_found"))
+	}
+	return b, nil
+}
+
+// MayUpload reports whether actor may upload evidence: anyone who reports, handles or
+// verifies cases.
+func MayUpload(actor *identity.Actor) error {
+	var first error
+	for _, a := range []identity.Action{identity.ActCaseReport, identity.ActCaseHandle, identity.ActCaseVerify} {
+		_, d := identity.ScopeFor(actor, a)
+		if d.Allowed {
+			return nil
+		}
+		if first == nil {
+			first = d.Err()
+		}
+	}
+	return first
+}

@@ -21,6 +21,7 @@ import (
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/storage"
+	"chengguan/internal/urban"
 )
 
 //go:embed static
@@ -34,6 +35,7 @@ type Server struct {
 	calendar  *calendar.Service
 	grid      *grid.Service
 	ledger    *storage.LedgerStore
+	urban     *urban.Service
 	i18n      *i18n.Bundle
 	log       *slog.Logger
 	pages     *pages
@@ -53,6 +55,7 @@ type Deps struct {
 	Calendar *calendar.Service
 	Grid     *grid.Service
 	Ledger   *storage.LedgerStore
+	Urban    *urban.Service
 	I18n     *i18n.Bundle
 	Log      *slog.Logger
 }
@@ -69,7 +72,7 @@ func New(d Deps) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	return &Server{
-		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, ledger: d.Ledger, i18n: d.I18n, log: d.Log,
+		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, ledger: d.Ledger, urban: d.Urban, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
 		throttle: newLoginThrottle(d.Config.LoginClientLimit, d.Config.LoginClientWindow), proxies: proxies,
 		csp: contentSecurityPolicy(d.Config.MapTiles),
@@ -103,6 +106,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", s.metricsHandler())
 	s.apiRoutes(mux)
+	mux.HandleFunc("GET /cases/{id}/evidence/{sha}", s.serveEvidence)
 	s.uiRoutes(mux)
 }
 
