@@ -880,3 +880,55 @@ func MayUpload(actor *identity.Actor) error {
 	}
 	return first
 }
+
+// WarningLevel is how many of the warning fractions of its stage's time a case has used
+// at now: 0 none, 1 after the first (default 50 %), 2 after the second (80 %); an overdue
+// case is past them all.
+func (c *Case) WarningLevel(now time.Time, fractions []float64) int {
+	if c.StageDue.IsZero() || c.StageStarted.IsZero() || !c.StageDue.After(c.StageStarted) {
+		return 0
+	}
+	used := float64(now.Sub(c.StageStarted)) / float64(c.StageDue.Sub(c.StageStarted))
+	n := 0
+	for _, f := range fractions {
+		if used >= f {
+			n++
+		}
+	}
+	return n
+}
+
+// Escalate marks the open cases whose stage deadline has passed at now as escalated to
+// the shift lead and the department (超期升级): once per stage, with a history event and
+// a ledger record by the system. Several nodes may run it at once: a case changed
+// meanwhile is skipped and taken by the next run. It returns how many it escalated.
+func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
+	now = now.UTC().Truncate(time.Millisecond)
+	due, err := s.store.Due(ctx, now, 500)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := range due {
+		c := &due[i]
+		before := *c
+		next := *c
+		next.Version++
+		next.EscalatedAt = now
+		ev := Event{ID: s.newID(), CaseID: c.ID, At: now, Move: MoveEscalate, From: c.State, To: c.State}
+		rec, err := s.record(identity.System(), MoveEscalate, c, &before, &next, "")
+		if err != nil {
+			return n, err
+		}
+		rec.ActorID = "system"
+		err = s.store.UpdateCase(ctx, &next, ev, nil, []ledger.Record{rec})
+		if apperr.Is(err, apperr.Conflict) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -375,3 +375,38 @@ func jpeg(t *testing.T) []byte {
 	return []byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
 		0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9}
 }
+
+func TestOverdueCasesEscalateOncePerStage(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		c := w.report(t, "inspector", urban.Report{Channel: urban.ChannelInspector, Urgency: urban.UrgencyUrgent}).Case
+		c = w.act(t, "operator", c, urban.Input{Move: urban.MoveFile})
+		c = w.act(t, "operator", c, urban.Input{Move: urban.MoveDispatch, DepartmentID: w.units["419900-HW"].ID})
+		fractions := urban.DefaultConfig().WarnAt
+		if got := c.WarningLevel(w.now.Add(61*time.Minute), fractions); got != 1 {
+			t.Fatalf("warning level after 61 of 120 minutes: %d, want 1", got)
+		}
+		if got := c.WarningLevel(w.now.Add(97*time.Minute), fractions); got != 2 {
+			t.Fatalf("warning level after 97 of 120 minutes: %d, want 2", got)
+		}
+		if n, err := w.svc.Escalate(ctx, w.now.Add(time.Hour)); err != nil || n != 0 {
+			t.Fatalf("escalation before the deadline: %d, %v", n, err)
+		}
+		*w.now = w.now.Add(3 * time.Hour)
+		if n, err := w.svc.Escalate(ctx, *w.now); err != nil || n != 1 {
+			t.Fatalf("escalation after the deadline: %d, %v", n, err)
+		}
+		if n, err := w.svc.Escalate(ctx, *w.now); err != nil || n != 0 {
+			t.Fatalf("a second run: %d, %v", n, err)
+		}
+		overdue, err := w.svc.List(ctx, w.actors["shiftlead"], urban.Filter{Overdue: true})
+		if err != nil || len(overdue) != 1 || overdue[0].EscalatedAt.IsZero() {
+			t.Fatalf("the shift lead's overdue list: %+v, %v", overdue, err)
+		}
+		mine, err := w.svc.List(ctx, w.actors["dept"], urban.Filter{Overdue: true})
+		if err != nil || len(mine) != 1 {
+			t.Fatalf("the department's overdue list: %d, %v", len(mine), err)
+		}
+	})
+}
