@@ -212,8 +212,8 @@ func (s *UrbanStore) CaseByClientID(ctx context.Context, reporterKey, clientID s
 	return s.oneCase(ctx, `reporter_key = $1 AND client_id = $2 AND client_id <> ''`, reporterKey, clientID)
 }
 
-func caseWhere(f urban.Filter) *where {
-	var w where
+// caseWhere adds the conditions of a filter to w.
+func caseWhere(w *where, f urban.Filter) {
 	if f.Scope.All {
 		// whole tree
 	} else if len(f.Scope.Paths) == 0 {
@@ -264,12 +264,12 @@ func caseWhere(f urban.Filter) *where {
 	if !f.To.IsZero() {
 		w.add("reported_at < " + w.arg(ms(f.To)))
 	}
-	return &w
 }
 
 // ListCases implements urban.Store: newest first, keyset-paged by After.
 func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Case, error) {
-	w := caseWhere(f)
+	w := &where{}
+	caseWhere(w, f)
 	if f.After != "" {
 		var at int64
 		if err := s.db.Reader().QueryRowContext(ctx, `SELECT reported_at FROM cases WHERE id = $1`, f.After).Scan(&at); err != nil {
@@ -301,7 +301,8 @@ func collectCases(rows *sql.Rows) ([]urban.Case, error) {
 
 // CountCases implements urban.Store.
 func (s *UrbanStore) CountCases(ctx context.Context, f urban.Filter) (int, error) {
-	w := caseWhere(f)
+	w := &where{}
+	caseWhere(w, f)
 	var n int
 	err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM cases`+w.sql(), w.args...).Scan(&n)
 	return n, mapErr(err, "")
@@ -385,4 +386,58 @@ func (s *UrbanStore) Due(ctx context.Context, before time.Time, limit int) ([]ur
 		return nil, mapErr(err, "")
 	}
 	return collectCases(rows)
+}
+
+var _ urban.IndicatorStore = (*UrbanStore)(nil)
+
+// CountBy implements urban.IndicatorStore with one grouped scan of the period's cases,
+// which each instant's index finds.
+func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to time.Time, scope identity.Scope) (urban.GroupCounts, error) {
+	switch column {
+	case "department_id", "unit_id", "grid_code", "reporter_id":
+	default:
+		return nil, apperr.Internalf("indicators by %q", column)
+	}
+	var w where
+	f, t := w.arg(ms(from)), w.arg(ms(to))
+	in := func(col string) string { return "(" + col + " >= " + f + " AND " + col + " < " + t + ")" }
+	dueClose := "(" + in("handle_due") + " OR " + in("closed_at") + ")"
+	dueHandle := "(" + in("handle_due") + " OR " + in("handled_at") + ")"
+	sum := func(cond string) string { return "SUM(CASE WHEN " + cond + " THEN 1 ELSE 0 END)" }
+	sel := strings.Join([]string{
+		sum(in("reported_at")),
+		sum(in("reported_at") + " AND filed_at IS NOT NULL"),
+		sum(in("filed_at")),
+		sum(in("dispatched_at")),
+		sum(dueClose),
+		sum(dueClose + " AND closed_at < " + t),
+		sum(dueClose + " AND closed_at < " + t + " AND handled_at <= handle_due"),
+		sum(dueHandle),
+		sum(dueHandle + " AND handled_at < " + t),
+		sum(dueHandle + " AND ((handled_at IS NOT NULL AND handled_at > handle_due) OR (handled_at IS NULL AND handle_due < " + t + "))"),
+		sum(in("dispatched_at") + " AND reworks > 0"),
+		sum(in("dispatched_at") + " AND extensions > 0"),
+	}, ", ")
+	w.add("(" + strings.Join([]string{in("reported_at"), in("filed_at"), in("dispatched_at"), in("handle_due"),
+		in("handled_at"), in("closed_at")}, " OR ") + ")")
+	caseWhere(&w, urban.Filter{Scope: scope})
+	if column == "reporter_id" {
+		w.add("channel = 'inspector'")
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+column+`, `+sel+` FROM cases`+w.sql()+` GROUP BY `+column, w.args...)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	defer rows.Close()
+	out := urban.GroupCounts{}
+	for rows.Next() {
+		var key string
+		var c urban.Counts
+		if err := rows.Scan(&key, &c.Reported, &c.Valid, &c.Filed, &c.Dispatched, &c.DueForClosure, &c.Closed,
+			&c.ClosedOnTime, &c.DueForHandling, &c.Handled, &c.Late, &c.Reworked, &c.Extended); err != nil {
+			return nil, mapErr(err, "")
+		}
+		out[key] = c
+	}
+	return out, mapErr(rows.Err(), "")
 }

@@ -410,3 +410,66 @@ func TestOverdueCasesEscalateOncePerStage(t *testing.T) {
 		}
 	})
 }
+
+func TestIndicatorsCountTheLoopByEachDimension(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		start := *w.now
+		hw := w.units["419900-HW"].ID
+		// One case closed on time, one reworked and closed late, one still open and
+		// overdue, one rejected.
+		onTime := w.report(t, "inspector", urban.Report{Channel: urban.ChannelInspector}).Case
+		onTime = w.act(t, "operator", onTime, urban.Input{Move: urban.MoveFile})
+		onTime = w.act(t, "operator", onTime, urban.Input{Move: urban.MoveDispatch, DepartmentID: hw})
+		late := w.report(t, "inspector", urban.Report{Channel: urban.ChannelInspector, CategoryID: "cat-cover"}).Case
+		late = w.act(t, "operator", late, urban.Input{Move: urban.MoveFile})
+		late = w.act(t, "operator", late, urban.Input{Move: urban.MoveDispatch, DepartmentID: hw})
+		open := w.report(t, "inspector", urban.Report{Channel: urban.ChannelInspector, Description: "另一处"}).Case
+		open = w.act(t, "operator", open, urban.Input{Move: urban.MoveFile})
+		w.act(t, "operator", open, urban.Input{Move: urban.MoveDispatch, DepartmentID: hw})
+		rejected := w.report(t, "inspector", urban.Report{Channel: urban.ChannelInspector, Description: "不属于城管"}).Case
+		w.act(t, "operator", rejected, urban.Input{Move: urban.MoveReject, Note: "非管辖范围"})
+
+		onTime = w.act(t, "dept", onTime, urban.Input{Move: urban.MoveHandle, Note: "已清运"})
+		onTime = w.act(t, "inspector", onTime, urban.Input{Move: urban.MoveVerify})
+		w.act(t, "operator", onTime, urban.Input{Move: urban.MoveClose})
+		late = w.act(t, "dept", late, urban.Input{Move: urban.MoveHandle, Note: "已处理"})
+		late = w.act(t, "inspector", late, urban.Input{Move: urban.MoveRework, Note: "未修好"})
+		*w.now = w.now.Add(15 * 24 * time.Hour) // well past the two working days
+		late = w.act(t, "dept", late, urban.Input{Move: urban.MoveHandle, Note: "已更换井盖"})
+		late = w.act(t, "inspector", late, urban.Input{Move: urban.MoveVerify})
+		w.act(t, "operator", late, urban.Input{Move: urban.MoveClose})
+
+		from, to := start.Add(-time.Hour), start.Add(30*24*time.Hour)
+		rep, err := w.svc.Indicators(ctx, w.actors["supervisor"], urban.ByDepartment, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := urban.Counts{Reported: 4, Valid: 3, Filed: 3, Dispatched: 3, DueForClosure: 3, Closed: 2, ClosedOnTime: 1,
+			DueForHandling: 3, Handled: 2, Late: 2, Reworked: 1}
+		if rep.Total != want {
+			t.Fatalf("totals:\n got %+v\nwant %+v", rep.Total, want)
+		}
+		if len(rep.Groups) != 1 || rep.Groups[0].Key != hw || rep.Groups[0].Name != "示范市环境卫生管理处" {
+			t.Fatalf("department groups: %+v", rep.Groups)
+		}
+		ind := rep.Total.Indicators()
+		if ind[3].Key != "closure_rate" || ind[3].Num != 2 || ind[3].Den != 3 || int(ind[3].Value*100) != 6666 {
+			t.Fatalf("closure rate: %+v", ind[3])
+		}
+		for _, d := range []urban.Dimension{urban.ByStreet, urban.ByDistrict, urban.ByGrid, urban.ByInspector} {
+			rep, err := w.svc.Indicators(ctx, w.actors["supervisor"], d, from, to)
+			if err != nil || len(rep.Groups) != 1 || rep.Groups[0].Counts.Reported != 4 {
+				t.Fatalf("by %s: %+v, %v", d, rep.Groups, err)
+			}
+		}
+		rep, _ = w.svc.Indicators(ctx, w.actors["supervisor"], urban.ByStreet, from, to)
+		if rep.Groups[0].Name != "建设路街道" {
+			t.Fatalf("street name: %+v", rep.Groups[0])
+		}
+		if _, err := w.svc.Indicators(ctx, w.actors["supervisor"], urban.ByStreet, to, from); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("a backwards period: %v", err)
+		}
+	})
+}

@@ -56,6 +56,12 @@ CREATE INDEX cases_department ON cases (department_id, state);
 CREATE INDEX cases_unit_path ON cases (unit_path);
 CREATE INDEX cases_stage_due ON cases (stage_due) WHERE stage_due IS NOT NULL;
 CREATE INDEX cases_category ON cases (category_id, reported_at);
+-- The indicators find a period's cases by each instant they count.
+CREATE INDEX cases_filed_at ON cases (filed_at);
+CREATE INDEX cases_dispatched_at ON cases (dispatched_at);
+CREATE INDEX cases_handled_at ON cases (handled_at);
+CREATE INDEX cases_handle_due ON cases (handle_due);
+CREATE INDEX cases_closed_at ON cases (closed_at);
 
 -- A reporter's contact details, apart from the case: read by intake roles only.
 CREATE TABLE case_contacts (
