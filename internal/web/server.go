@@ -21,6 +21,7 @@ import (
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/storage"
+	"chengguan/internal/urban/taxonomy"
 )
 
 //go:embed static
@@ -33,6 +34,7 @@ type Server struct {
 	identity  *identity.Service
 	calendar  *calendar.Service
 	grid      *grid.Service
+	taxonomy  *taxonomy.Service
 	ledger    *storage.LedgerStore
 	i18n      *i18n.Bundle
 	log       *slog.Logger
@@ -52,6 +54,7 @@ type Deps struct {
 	Identity *identity.Service
 	Calendar *calendar.Service
 	Grid     *grid.Service
+	Taxonomy *taxonomy.Service
 	Ledger   *storage.LedgerStore
 	I18n     *i18n.Bundle
 	Log      *slog.Logger
@@ -69,7 +72,7 @@ func New(d Deps) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	return &Server{
-		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, ledger: d.Ledger, i18n: d.I18n, log: d.Log,
+		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, taxonomy: d.Taxonomy, ledger: d.Ledger, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
 		throttle: newLoginThrottle(d.Config.LoginClientLimit, d.Config.LoginClientWindow), proxies: proxies,
 		csp: contentSecurityPolicy(d.Config.MapTiles),

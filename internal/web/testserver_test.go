@@ -23,6 +23,7 @@ import (
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
 	"chengguan/internal/storage"
+	"chengguan/internal/urban/taxonomy"
 	"chengguan/internal/web"
 )
 
@@ -72,6 +73,11 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	if _, _, err := demo.LoadGrid(ctx, gridSvc); err != nil {
 		tb.Fatalf("load demo grid: %v", err)
 	}
+	calSvc := calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)
+	taxSvc := taxonomy.NewService(storage.NewTaxonomyStore(db), storage.NewIdentityStore(db), calSvc, ids.New, nil)
+	if _, _, err := demo.LoadCategories(ctx, taxSvc); err != nil {
+		tb.Fatalf("load demo categories: %v", err)
+	}
 	bundle, err := i18n.New()
 	if err != nil {
 		tb.Fatalf("i18n: %v", err)
@@ -86,7 +92,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 			}
 		}
 	})
-	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), Grid: gridSvc, Ledger: storage.NewLedgerStore(db), I18n: bundle,
+	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calSvc, Grid: gridSvc, Taxonomy: taxSvc, Ledger: storage.NewLedgerStore(db), I18n: bundle,
 		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		tb.Fatalf("web.New: %v", err)
