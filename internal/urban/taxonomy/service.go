@@ -83,7 +83,7 @@ type Service struct {
 type snapshot struct {
 	all     []Category     // kind, code order
 	byID    map[string]int // index into all
-	byKey   map[string]int // Key(kind, code) → index into all
+	byKey   map[kindCode]int // index into all
 	checkAt time.Time
 }
 
@@ -142,14 +142,21 @@ func (s *Service) snapshot(ctx context.Context) (*snapshot, error) {
 			cats[i].DepartmentCode, cats[i].DepartmentName = u.Code, u.Name
 		}
 	}
-	snap := &snapshot{all: cats, byID: make(map[string]int, len(cats)), byKey: make(map[string]int, len(cats)),
+	snap := &snapshot{all: cats, byID: make(map[string]int, len(cats)), byKey: make(map[kindCode]int, len(cats)),
 		checkAt: s.now().Add(s.ttl)}
 	for i, c := range cats {
 		snap.byID[c.ID] = i
-		snap.byKey[c.Key()] = i
+		snap.byKey[kindCode{c.Kind, c.Code}] = i
 	}
 	s.cur.Store(snap)
 	return snap, nil
+}
+
+// kindCode is a category's key in the snapshot: a struct, so that a lookup
+// builds no string.
+type kindCode struct {
+	kind Kind
+	code string
 }
 
 // forget drops the cached catalogue after a write on this node.
@@ -177,7 +184,7 @@ func (s *Service) ByCode(ctx context.Context, kind Kind, code string) (Category,
 	if err != nil {
 		return Category{}, err
 	}
-	i, ok := snap.byKey[Key(kind, code)]
+	i, ok := snap.byKey[kindCode{kind, code}]
 	if !ok {
 		return Category{}, apperr.New(apperr.NotFound, "taxonomy.not_found")
 	}
@@ -404,7 +411,7 @@ func (s *Service) Create(ctx context.Context, actor *identity.Actor, c Category)
 		bad = append(bad, *err)
 	}
 	bad = append(bad, c.Validate()...)
-	if _, taken := snap.byKey[c.Key()]; taken && ValidCode(c.Code) {
+	if _, taken := snap.byKey[kindCode{c.Kind, c.Code}]; taken && ValidCode(c.Code) {
 		bad = append(bad, apperr.Field("code", "taxonomy.code_taken"))
 	}
 	if len(bad) == 0 && majorNameConflict(snap.all, c) {
@@ -487,7 +494,7 @@ func (s *Service) Import(ctx context.Context, actor *identity.Actor, data []byte
 		} else {
 			c.DepartmentID = u.ID
 		}
-		if i, ok := snap.byKey[c.Key()]; ok {
+		if i, ok := snap.byKey[kindCode{c.Kind, c.Code}]; ok {
 			b := snap.all[i]
 			befores[ri] = &b
 			c.ID = b.ID
