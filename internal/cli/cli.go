@@ -30,6 +30,7 @@ import (
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
 	"chengguan/internal/storage"
+	"chengguan/internal/urban/taxonomy"
 	"chengguan/internal/web"
 )
 
@@ -61,6 +62,11 @@ Commands:
   calendar set   enter a year's holiday table from the State Council notice: --file YEAR.json
   grid import    import unit grids (单元网格) from GeoJSON as the new version in force, all or nothing:
                  --file F.geojson [--name N] [--code-length 14|15]
+  category import
+                 import the 部件/事件 catalogue from CSV (UTF-8 or GB18030), all or nothing:
+                 --file F.csv; every problem is printed with its line
+  category export
+                 write the catalogue as CSV (UTF-8 with BOM): [--out FILE]
   ledger checkpoint
                  sign the ledger's head with the installation key, store it, print its JSON: [--out FILE]
   ledger verify  check the ledger's hash chain and checkpoints: [--checkpoint FILE ...] [--public-key FILE ...]
@@ -84,7 +90,7 @@ func Main(ctx context.Context, env Env) int {
 		return 0
 	}
 	name, args := env.Args[0], env.Args[1:]
-	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar" || name == "ledger" || name == "grid") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar" || name == "ledger" || name == "grid" || name == "category") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = name+" "+args[0], args[1:]
 	}
 	cmd, ok := commands()[name]
@@ -167,6 +173,8 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 		"calendar due":      calendarDue,
 		"calendar set":      calendarSet,
 		"grid import":       gridImport,
+		"category import":   categoryImport,
+		"category export":   categoryExport,
 		"ledger checkpoint": ledgerCheckpoint,
 		"ledger verify":     ledgerVerify,
 		"ledger pubkey":     ledgerPubkey,
@@ -191,6 +199,7 @@ type app struct {
 	identity *identity.Service
 	calendar *calendar.Service
 	grid     *grid.Service
+	taxonomy *taxonomy.Service
 }
 
 // open opens and migrates the database and builds the services.
@@ -211,8 +220,9 @@ func open(ctx context.Context, cfg *config.Config) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{db: db, identity: svc, calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil),
-		grid: grid.NewService(storage.NewGridStore(db), ids.New, nil)}, nil
+	cal := calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)
+	return &app{db: db, identity: svc, calendar: cal, grid: grid.NewService(storage.NewGridStore(db), ids.New, nil),
+		taxonomy: taxonomy.NewService(storage.NewTaxonomyStore(db), storage.NewIdentityStore(db), cal, ids.New, nil)}, nil
 }
 
 // withApp opens and migrates the database, builds the services, runs fn
@@ -255,8 +265,12 @@ func loadDemo(ctx context.Context, cfg *config.Config, env Env) error {
 		if err != nil {
 			return err
 		}
+		catRep, catsCreated, err := demo.LoadCategories(ctx, a.taxonomy)
+		if err != nil {
+			return err
+		}
 		w := env.Stdout
-		if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated {
+		if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated && !catsCreated {
 			fmt.Fprintln(w, "demo city 示范市 already loaded; nothing changed")
 		} else {
 			fmt.Fprintf(w, "demo city 示范市 loaded: %d units, %d accounts created\n", res.UnitsCreated, res.AccountsCreated)
@@ -265,6 +279,11 @@ func loadDemo(ctx context.Context, cfg *config.Config, env Env) error {
 			fmt.Fprintf(w, "demo unit grid imported as grid version %d: %d cells\n", gv.ID, gv.Cells)
 		} else {
 			fmt.Fprintf(w, "unit grid in force: version %d (%s), %d cells\n", gv.ID, gv.Name, gv.Cells)
+		}
+		if catsCreated {
+			fmt.Fprintf(w, "demo 部件/事件 catalogue imported: %d categories\n", catRep.Created)
+		} else {
+			fmt.Fprintf(w, "部件/事件 catalogue in place: %d categories\n", catRep.Rows)
 		}
 		fmt.Fprintln(w, "\nDemo accounts — DEMO ONLY. A password is shown once, when its account is created.")
 		fmt.Fprintln(w, "To set a new one: echo 'new-password' | chengguan user passwd --username NAME")
@@ -542,7 +561,7 @@ func serve(ctx context.Context, cfg *config.Config, env Env) error {
 		if err != nil {
 			return err
 		}
-		srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid,
+		srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid, Taxonomy: a.taxonomy,
 			Ledger: storage.NewLedgerStore(a.db), I18n: bundle, Log: log})
 		if err != nil {
 			return err

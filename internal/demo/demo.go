@@ -12,6 +12,7 @@ import (
 	"chengguan/internal/apperr"
 	"chengguan/internal/grid"
 	"chengguan/internal/identity"
+	"chengguan/internal/urban/taxonomy"
 )
 
 // CityCode is the code of the demo city's root unit.
@@ -183,4 +184,25 @@ func LoadGrid(ctx context.Context, svc *grid.Service) (grid.Version, bool, error
 		return grid.Version{}, false, fmt.Errorf("demo grid: %w", err)
 	}
 	return v, true, nil
+}
+
+// LoadCategories imports the demo city's 部件/事件 catalogue
+// (taxonomy.DemoCSV) through the same importer as any city's file, when the
+// catalogue is still empty; an installation's own catalogue, or its edits to
+// the demo one, are never overwritten. It needs the demo departments
+// (Load first). It returns the import report and whether this call
+// imported.
+func LoadCategories(ctx context.Context, svc *taxonomy.Service) (taxonomy.ImportReport, bool, error) {
+	cats, err := svc.List(ctx, identity.System(), taxonomy.Filter{})
+	if err != nil {
+		return taxonomy.ImportReport{}, false, err
+	}
+	if len(cats) > 0 {
+		return taxonomy.ImportReport{Rows: len(cats), Unchanged: len(cats)}, false, nil
+	}
+	rep, err := svc.Import(ctx, identity.System(), taxonomy.DemoCSV())
+	if err != nil {
+		return rep, false, fmt.Errorf("demo categories: %w", err)
+	}
+	return rep, true, nil
 }

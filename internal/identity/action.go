@@ -36,8 +36,10 @@ const (
 	ActAccountUnlock       Action = "account.unlock"
 	ActAccountRevokeAccess Action = "account.revoke_access"
 	ActOpen311KeyManage    Action = "open311_key.manage"
-	ActCalendarEdit        Action = "calendar.edit" // enter a year's official holiday table
-	ActLedgerVerify        Action = "ledger.verify" // check the whole full-process record
+	ActCalendarEdit        Action = "calendar.edit"   // enter a year's official holiday table
+	ActLedgerVerify        Action = "ledger.verify"   // check the whole full-process record
+	ActCategoryView        Action = "category.view"   // read the 部件/事件 catalogue
+	ActCategoryManage      Action = "category.manage" // import, extend and edit the catalogue
 )
 
 // Self-service actions.
@@ -85,7 +87,7 @@ func Actions() []Action {
 		ActUnitView, ActUnitCreate, ActUnitUpdate,
 		ActAccountView, ActAccountCreate, ActAccountUpdate, ActAccountDisable,
 		ActAccountResetPass, ActAccountAssignRoles, ActAccountUnlock, ActAccountRevokeAccess,
-		ActOpen311KeyManage, ActCalendarEdit, ActLedgerVerify,
+		ActOpen311KeyManage, ActCalendarEdit, ActLedgerVerify, ActCategoryView, ActCategoryManage,
 		ActSelfView, ActSelfTokens, ActSelfPassword,
 		ActPenaltyFile, ActPenaltyInvestigate, ActPenaltySummary, ActPenaltyDecide,
 		ActPenaltySign, ActCompulsorySeize, ActCompulsoryApprove, ActLegalReview,
@@ -102,6 +104,9 @@ func ruleOf(a Action) (actionRule, bool) {
 	case ActLedgerVerify:
 		// Audit (督查) and administration both check the record's integrity.
 		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor}}, true
+	case ActCategoryView:
+		// Every member of staff files, dispatches or handles by category.
+		return actionRule{KindAdministration, Roles()}, true
 	case ActUnitView:
 		// Every member of staff sees the organisation of their own
 		// jurisdiction: where they work and what lies under it.
@@ -110,7 +115,7 @@ func ruleOf(a Action) (actionRule, bool) {
 		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor, RoleSquadLeader}}, true
 	case ActUnitCreate, ActUnitUpdate, ActAccountCreate, ActAccountUpdate, ActAccountDisable,
 		ActAccountResetPass, ActAccountAssignRoles, ActAccountUnlock, ActAccountRevokeAccess,
-		ActOpen311KeyManage, ActCalendarEdit:
+		ActOpen311KeyManage, ActCalendarEdit, ActCategoryManage:
 		return actionRule{KindAdministration, admin}, true
 	case ActSelfView, ActSelfTokens, ActSelfPassword:
 		return actionRule{KindSelf, nil}, true

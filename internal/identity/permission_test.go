@@ -42,6 +42,8 @@ var grantTable = map[identity.Action]struct {
 	identity.ActOpen311KeyManage:    {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
 	identity.ActCalendarEdit:        {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
 	identity.ActLedgerVerify:        {identity.KindAdministration, []identity.Role{identity.RoleAdmin, identity.RoleSupervisor}},
+	identity.ActCategoryView:        {identity.KindAdministration, identity.Roles()},
+	identity.ActCategoryManage:      {identity.KindAdministration, []identity.Role{identity.RoleAdmin}},
 	identity.ActSelfView:            {identity.KindSelf, nil},
 	identity.ActSelfTokens:          {identity.KindSelf, nil},
 	identity.ActSelfPassword:        {identity.KindSelf, nil},

@@ -155,6 +155,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	s.calendarRoutes(api)
 	s.gridRoutes(api)
 	s.caseRoutes(api)
+	s.taxonomyRoutes(api)
 }
 
 // publicOperation marks, in an operation's metadata, an operation that

@@ -205,6 +205,7 @@ type screen struct {
 
 func screens(t *testing.T, a *app) []screen {
 	officer := a.account(t, "officer")
+	category := a.category(t, "event", "0102")
 	return []screen{
 		{name: "login", path: "/login"},
 		{name: "home-admin", user: "admin", path: "/"},
@@ -231,6 +232,11 @@ func screens(t *testing.T, a *app) []screen {
 			do(t, tab, chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.cellsShown !== undefined`))
 		}},
 		{name: "calendar-2026", user: "admin", path: "/admin/calendar/2026"},
+		{name: "categories", user: "admin", path: "/admin/categories"},
+		{name: "categories-dept", user: "dept", path: "/admin/categories?kind=event"},
+		{name: "category-edit", user: "admin", path: "/admin/categories/" + category.ID},
+		{name: "category-view-dept", user: "dept", path: "/admin/categories/" + category.ID},
+		{name: "category-new", user: "admin", path: "/admin/categories/new"},
 	}
 }
 

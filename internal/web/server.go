@@ -22,6 +22,7 @@ import (
 	"chengguan/internal/identity"
 	"chengguan/internal/storage"
 	"chengguan/internal/urban"
+	"chengguan/internal/urban/taxonomy"
 )
 
 //go:embed static
@@ -34,6 +35,7 @@ type Server struct {
 	identity  *identity.Service
 	calendar  *calendar.Service
 	grid      *grid.Service
+	taxonomy  *taxonomy.Service
 	ledger    *storage.LedgerStore
 	urban     *urban.Service
 	i18n      *i18n.Bundle
@@ -54,6 +56,7 @@ type Deps struct {
 	Identity *identity.Service
 	Calendar *calendar.Service
 	Grid     *grid.Service
+	Taxonomy *taxonomy.Service
 	Ledger   *storage.LedgerStore
 	Urban    *urban.Service
 	I18n     *i18n.Bundle
@@ -72,7 +75,8 @@ func New(d Deps) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	return &Server{
-		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, ledger: d.Ledger, urban: d.Urban, i18n: d.I18n, log: d.Log,
+		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, taxonomy: d.Taxonomy,
+		ledger: d.Ledger, urban: d.Urban, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
 		throttle: newLoginThrottle(d.Config.LoginClientLimit, d.Config.LoginClientWindow), proxies: proxies,
 		csp: contentSecurityPolicy(d.Config.MapTiles),

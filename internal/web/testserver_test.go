@@ -23,6 +23,7 @@ import (
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
 	"chengguan/internal/storage"
+	"chengguan/internal/urban/taxonomy"
 	"chengguan/internal/web"
 )
 
@@ -36,6 +37,7 @@ type app struct {
 	URL      string
 	DB       *storage.DB
 	Identity *identity.Service
+	Taxonomy *taxonomy.Service
 	I18n     *i18n.Bundle
 	Config   config.Config
 	logs     *logBuffer
@@ -72,6 +74,11 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	if _, _, err := demo.LoadGrid(ctx, gridSvc); err != nil {
 		tb.Fatalf("load demo grid: %v", err)
 	}
+	calSvc := calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)
+	taxSvc := taxonomy.NewService(storage.NewTaxonomyStore(db), storage.NewIdentityStore(db), calSvc, ids.New, nil)
+	if _, _, err := demo.LoadCategories(ctx, taxSvc); err != nil {
+		tb.Fatalf("load demo categories: %v", err)
+	}
 	bundle, err := i18n.New()
 	if err != nil {
 		tb.Fatalf("i18n: %v", err)
@@ -86,7 +93,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 			}
 		}
 	})
-	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), Grid: gridSvc, Ledger: storage.NewLedgerStore(db), I18n: bundle,
+	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calSvc, Grid: gridSvc, Taxonomy: taxSvc, Ledger: storage.NewLedgerStore(db), I18n: bundle,
 		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		tb.Fatalf("web.New: %v", err)
@@ -101,7 +108,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	client.Timeout = 30 * time.Second
 	// Redirects are part of what the tests check.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &app{URL: ts.URL, DB: db, Identity: svc, I18n: bundle, Config: cfg, logs: logs, client: client}
+	return &app{URL: ts.URL, DB: db, Identity: svc, Taxonomy: taxSvc, I18n: bundle, Config: cfg, logs: logs, client: client}
 }
 
 // T translates key into lang, as the server would.

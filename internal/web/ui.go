@@ -73,6 +73,12 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/calendar", s.page(s.calendarPage))
 	mux.Handle("GET /admin/calendar/{year}", s.page(s.calendarYearPage))
 	mux.Handle("POST /admin/calendar/{year}", s.page(s.calendarYearSave))
+	mux.Handle("GET /admin/categories", s.page(s.categoriesPage))
+	mux.Handle("GET /admin/categories/new", s.page(s.categoryNewPage))
+	mux.Handle("POST /admin/categories", s.page(s.categoryCreate))
+	mux.Handle("POST /admin/categories/import", s.page(s.categoryImport))
+	mux.Handle("GET /admin/categories/{id}", s.page(s.categoryEditPage))
+	mux.Handle("POST /admin/categories/{id}", s.page(s.categoryUpdate))
 }
 
 func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
