@@ -25,11 +25,13 @@ import (
 	"chengguan/internal/calendar"
 	"chengguan/internal/config"
 	"chengguan/internal/demo"
+	"chengguan/internal/evidence"
 	"chengguan/internal/grid"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
 	"chengguan/internal/storage"
+	"chengguan/internal/urban"
 	"chengguan/internal/urban/taxonomy"
 	"chengguan/internal/web"
 )
@@ -223,6 +225,37 @@ func open(ctx context.Context, cfg *config.Config) (*app, error) {
 	cal := calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)
 	return &app{db: db, identity: svc, calendar: cal, grid: grid.NewService(storage.NewGridStore(db), ids.New, nil),
 		taxonomy: taxonomy.NewService(storage.NewTaxonomyStore(db), storage.NewIdentityStore(db), cal, ids.New, nil)}, nil
+}
+
+// cases builds the closed loop's service with the evidence store, which
+// only the commands that take evidence open (opening creates its directory).
+func (a *app) cases(cfg *config.Config) (*urban.Service, error) {
+	blobs, err := evidence.Open(cfg.EvidenceDirPath(), evidence.Limits{})
+	if err != nil {
+		return nil, err
+	}
+	return urban.NewService(urban.Deps{Store: storage.NewUrbanStore(a.db), Units: storage.NewIdentityStore(a.db),
+		Categories: urban.Catalogue{Taxonomy: a.taxonomy}, Calendar: a.calendar, Grid: a.grid, Evidence: blobs,
+		Config: urban.DefaultConfig(), NewID: ids.New}), nil
+}
+
+// escalationLoop escalates overdue cases every period until ctx ends. Any
+// number of nodes may run it: a case is escalated once.
+func escalationLoop(ctx context.Context, log *slog.Logger, cases *urban.Service, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := cases.Escalate(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Error("escalating overdue cases", "err", err)
+		} else if n > 0 {
+			log.Info("escalated overdue cases", "cases", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // withApp opens and migrates the database, builds the services, runs fn
@@ -561,8 +594,12 @@ func serve(ctx context.Context, cfg *config.Config, env Env) error {
 		if err != nil {
 			return err
 		}
+		cases, err := a.cases(cfg)
+		if err != nil {
+			return err
+		}
 		srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid, Taxonomy: a.taxonomy,
-			Ledger: storage.NewLedgerStore(a.db), I18n: bundle, Log: log})
+			Ledger: storage.NewLedgerStore(a.db), Urban: cases, I18n: bundle, Log: log})
 		if err != nil {
 			return err
 		}
@@ -588,6 +625,15 @@ func serve(ctx context.Context, cfg *config.Config, env Env) error {
 			go func() {
 				defer close(loopDone)
 				checkpointLoop(loopCtx, log, storage.NewLedgerStore(a.db), cfg.LedgerKeyPath(), cfg.CheckpointEvery)
+			}()
+			defer func() { cancelLoop(); <-loopDone }()
+		}
+		{
+			loopCtx, cancelLoop := context.WithCancel(ctx)
+			loopDone := make(chan struct{})
+			go func() {
+				defer close(loopDone)
+				escalationLoop(loopCtx, log, cases, time.Minute)
 			}()
 			defer func() { cancelLoop(); <-loopDone }()
 		}

@@ -143,7 +143,11 @@ type Category struct {
 	Name         string
 	NameEN       string
 	DepartmentID string // the handling department's unit, "" when the centre chooses
-	Limits       func(Stage, Urgency) Limit
+	// Enabled categories take new reports; cases of a disabled one carry on.
+	Enabled bool
+	// Urgencies are the levels the category offers; empty means all.
+	Urgencies []Urgency
+	Limits    func(Stage, Urgency) Limit
 }
 
 // Case is one case of the closed loop. Contact details of the reporter are not here: see

@@ -165,6 +165,12 @@ func (s *Service) Submit(ctx context.Context, actor *identity.Actor, r Report) (
 		}
 		return Receipt{}, err
 	}
+	if !cat.Enabled {
+		return Receipt{}, apperr.InvalidFields(apperr.Field("category_id", "case.category_unknown"))
+	}
+	if len(cat.Urgencies) > 0 && !slices.Contains(cat.Urgencies, r.Urgency) {
+		return Receipt{}, apperr.InvalidFields(apperr.Field("urgency", "case.urgency_not_offered"))
+	}
 	cell, version, err := s.grid.Lookup(ctx, r.Lon, r.Lat, r.System)
 	if err != nil {
 		return Receipt{}, err

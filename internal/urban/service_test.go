@@ -95,8 +95,8 @@ func newWorld(t *testing.T, db *storage.DB) *world {
 		w.units[code] = u
 	}
 	cats := fakeCategories{
-		"cat-litter": {ID: "cat-litter", Code: "0102", Kind: "event", Name: "暴露垃圾", Limits: limits},
-		"cat-cover":  {ID: "cat-cover", Code: "0101", Kind: "component", Name: "上水井盖", Limits: limits},
+		"cat-litter": {ID: "cat-litter", Code: "0102", Kind: "event", Name: "暴露垃圾", Enabled: true, Limits: limits},
+		"cat-cover":  {ID: "cat-cover", Code: "0101", Kind: "component", Name: "上水井盖", Enabled: true, Limits: limits},
 	}
 	w.svc = urban.NewService(urban.Deps{Store: storage.NewUrbanStore(db), Units: store, Categories: cats,
 		Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), Grid: gsvc, Evidence: blobs,

@@ -18,11 +18,13 @@ import (
 	"chengguan/internal/calendar"
 	"chengguan/internal/config"
 	"chengguan/internal/demo"
+	"chengguan/internal/evidence"
 	"chengguan/internal/grid"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
 	"chengguan/internal/storage"
+	"chengguan/internal/urban"
 	"chengguan/internal/urban/taxonomy"
 	"chengguan/internal/web"
 )
@@ -38,6 +40,7 @@ type app struct {
 	DB       *storage.DB
 	Identity *identity.Service
 	Taxonomy *taxonomy.Service
+	Urban    *urban.Service
 	I18n     *i18n.Bundle
 	Config   config.Config
 	logs     *logBuffer
@@ -79,6 +82,13 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	if _, _, err := demo.LoadCategories(ctx, taxSvc); err != nil {
 		tb.Fatalf("load demo categories: %v", err)
 	}
+	blobs, err := evidence.Open(tb.TempDir(), evidence.Limits{})
+	if err != nil {
+		tb.Fatalf("evidence store: %v", err)
+	}
+	cases := urban.NewService(urban.Deps{Store: storage.NewUrbanStore(db), Units: storage.NewIdentityStore(db),
+		Categories: urban.Catalogue{Taxonomy: taxSvc}, Calendar: calSvc, Grid: gridSvc, Evidence: blobs,
+		Config: urban.DefaultConfig(), NewID: ids.New})
 	bundle, err := i18n.New()
 	if err != nil {
 		tb.Fatalf("i18n: %v", err)
@@ -93,7 +103,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 			}
 		}
 	})
-	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calSvc, Grid: gridSvc, Taxonomy: taxSvc, Ledger: storage.NewLedgerStore(db), I18n: bundle,
+	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calSvc, Grid: gridSvc, Taxonomy: taxSvc, Ledger: storage.NewLedgerStore(db), Urban: cases, I18n: bundle,
 		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		tb.Fatalf("web.New: %v", err)
@@ -108,7 +118,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	client.Timeout = 30 * time.Second
 	// Redirects are part of what the tests check.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &app{URL: ts.URL, DB: db, Identity: svc, Taxonomy: taxSvc, I18n: bundle, Config: cfg, logs: logs, client: client}
+	return &app{URL: ts.URL, DB: db, Identity: svc, Taxonomy: taxSvc, Urban: cases, I18n: bundle, Config: cfg, logs: logs, client: client}
 }
 
 // T translates key into lang, as the server would.
