@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"chengguan/internal/apperr"
 	"chengguan/internal/i18n"
@@ -177,9 +176,10 @@ func (h *handler) fail(c *call, probs ...problem) {
 	for _, p := range probs {
 		desc := c.loc.T(p.key, p.args)
 		if p.field != "" {
-			field := p.field
-			if utf8.RuneCountInString(field) > 64 || !utf8.ValidString(field) {
-				field = string([]rune(strings.ToValidUTF8(field, "?"))[:min(64, utf8.RuneCountInString(field))])
+			// The field may echo a client's parameter name: keep it short and valid.
+			field := strings.ToValidUTF8(p.field, "?")
+			if r := []rune(field); len(r) > 64 {
+				field = string(r[:64]) + "…"
 			}
 			desc = field + ": " + desc
 		}

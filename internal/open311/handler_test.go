@@ -515,7 +515,7 @@ func TestGetRequestsRefusesBadFiltersAllAtOnce(t *testing.T) {
 	for _, target := range []string{
 		"/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z", // > 90 days
 		"/requests.json?start_date=2026-06-01T00:00:00Z&end_date=2026-01-01T00:00:00Z", // reversed
-		"/requests.json?start_date=2026-06-01T00:00:00",                                 // no zone
+		"/requests.json?start_date=2026-06-01T00:00:00",                                // no zone
 		"/requests.json?page=0",
 	} {
 		a := api.get(t, target)
@@ -582,7 +582,7 @@ func TestExtensionsAddExtendedAttributesAndNotes(t *testing.T) {
 			Channel  string   `json:"channel"`
 			Photos   []string `json:"photos"`
 		} `json:"extended_attributes"`
-		Attributes []wireAnswer `json:"attributes"`
+		Attributes []wireAnswer                                   `json:"attributes"`
 		Notes      []struct{ Datetime, Description, Type string } `json:"notes"`
 	}
 	if err := json.Unmarshal([]byte(a.body), &list); err != nil {
@@ -702,7 +702,7 @@ func TestServiceRequestUpdates(t *testing.T) {
 		t.Fatalf("extended updates %s", a.body)
 	}
 	ext := newAPI(t, func(o *Options) { o.ExtendedStatuses = true })
-	ext.fake.updates = []Update{{UpdateID: "U9", ServiceRequestID: "SR1", Status: StatusNotCouncilsResponsibility, UpdatedAt: testNow}}
+	ext.fake.updates = []Update{{UpdateID: "U9", ServiceRequestID: "SR1", Status: StatusNotCouncilsResponsibility, UpdatedAt: testNow.Add(-time.Minute)}}
 	a = ext.get(t, "/servicerequestupdates.xml")
 	if !strings.Contains(a.body, "<status>NOT_COUNCILS_RESPONSIBILITY</status>") {
 		t.Fatalf("extended statuses option: %s", a.body)
