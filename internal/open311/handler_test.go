@@ -10,7 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -855,5 +859,63 @@ func TestTimesAreW3CWithAZone(t *testing.T) {
 		if _, got := parseTime(s, zone); got != ok {
 			t.Errorf("parseTime(%q) = %v, want %v", s, got, ok)
 		}
+	}
+}
+
+// TestEveryErrorKeyIsTranslated checks the open311.err.* literals of this
+// package against both languages (internal/web's key scan does not read
+// this package).
+func TestEveryErrorKeyIsTranslated(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	lit := regexp.MustCompile(`"(open311\.err\.[a-z0-9_]+)"`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range lit.FindAllStringSubmatch(string(src), -1) {
+			keys[m[1]] = true
+		}
+	}
+	if len(keys) < 30 {
+		t.Fatalf("found only %d keys; is the scan right?", len(keys))
+	}
+	for _, lang := range i18n.Languages() {
+		have, err := i18n.Keys(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range keys {
+			if !slices.Contains(have, k) {
+				t.Errorf("%s lacks %s", lang, k)
+			}
+		}
+	}
+}
+
+func TestHeadIsAnsweredLikeGet(t *testing.T) {
+	api := newAPI(t, nil)
+	a := api.do(t, http.MethodHead, "/services.json", nil)
+	wantStatus(t, a, 200)
+	if a.header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Fatalf("HEAD content type %q", a.header.Get("Content-Type"))
+	}
+}
+
+func TestAnEchoedParameterNameIsShortened(t *testing.T) {
+	api := newAPI(t, nil)
+	f := validRequest()
+	f.Set(strings.Repeat("x", 500), "1")
+	a := api.do(t, http.MethodPost, "/requests.json", f)
+	wantStatus(t, a, 400)
+	if l := jsonErrors(t, a); len(l[0].Description) > 200 {
+		t.Fatalf("description of %d bytes", len(l[0].Description))
 	}
 }
