@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The wire shapes. One struct serves both formats: XML element names come
@@ -31,7 +32,23 @@ func (m maybe) MarshalJSON() ([]byte, error) {
 	if m == "" {
 		return []byte("null"), nil
 	}
+	if plainJSON(string(m)) {
+		b := make([]byte, 0, len(m)+2)
+		return append(append(append(b, '"'), m...), '"'), nil
+	}
 	return json.Marshal(string(m))
+}
+
+// plainJSON reports whether s needs no escaping in a JSON string (the
+// common case: times, codes, Chinese text), so quoting it is enough.
+func plainJSON(s string) bool {
+	for _, r := range s {
+		switch {
+		case r < 0x20, r == '"', r == '\\', r == '<', r == '>', r == '&', r == 0x2028, r == 0x2029, r == utf8.RuneError:
+			return false
+		}
+	}
+	return true
 }
 
 // coord is a latitude or longitude: a JSON number or null, an XML text.

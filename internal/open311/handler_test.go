@@ -919,3 +919,19 @@ func TestAnEchoedParameterNameIsShortened(t *testing.T) {
 		t.Fatalf("description of %d bytes", len(l[0].Description))
 	}
 }
+
+func TestOptionalStringsEncodeAsJSONLikeTheStandardLibrary(t *testing.T) {
+	for _, s := range []string{"", "2026-11-21T10:00:00Z", "路口有垃圾", "a\nb", `q"uote`, `back\slash`, "<b>&", "\u2028", "\x01", "bad\xffutf8"} {
+		got, err := maybe(s).MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(s)
+		if s == "" {
+			want = []byte("null")
+		}
+		if string(got) != string(want) {
+			t.Errorf("%q → %s, want %s", s, got, want)
+		}
+	}
+}
