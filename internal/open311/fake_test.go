@@ -178,8 +178,16 @@ func (f *fakeBackend) Updates(_ context.Context, _ Scope, q UpdateQuery) ([]Upda
 	defer f.mu.Unlock()
 	f.lastUQ = q
 	var out []Update
+	skip := q.Offset
 	for _, u := range f.updates {
-		if !u.UpdatedAt.Before(q.Start) && u.UpdatedAt.Before(q.End) && len(out) < q.Limit {
+		if u.UpdatedAt.Before(q.Start) || !u.UpdatedAt.Before(q.End) {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		if len(out) < q.Limit {
 			out = append(out, u)
 		}
 	}

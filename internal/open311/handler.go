@@ -464,13 +464,13 @@ func (h *handler) listUpdates(c *call) {
 	ext, probs := boolParam(q, "extensions")
 	start, end, p := window(q, h.opts.Now(), h.opts.Zone)
 	probs = append(probs, p...)
-	limit, _, p := page(q)
+	limit, offset, p := page(q)
 	probs = append(probs, p...)
 	if len(probs) > 0 {
 		h.fail(c, probs...)
 		return
 	}
-	list, err := h.b.Updates(c.r.Context(), c.scope, UpdateQuery{Start: start, End: end, Limit: limit})
+	list, err := h.b.Updates(c.r.Context(), c.scope, UpdateQuery{Start: start, End: end, Limit: limit, Offset: offset})
 	if err != nil {
 		h.failErr(c, err)
 		return

@@ -705,6 +705,10 @@ func TestServiceRequestUpdates(t *testing.T) {
 	if err := json.Unmarshal([]byte(a.body), &list); err != nil || list[0]["status"] != "IN_PROGRESS" {
 		t.Fatalf("extended updates %s", a.body)
 	}
+	api.get(t, "/servicerequestupdates.json?page=2&page_size=10")
+	if q := api.fake.lastUQ; q.Limit != 10 || q.Offset != 10 || !q.End.Equal(testNow) {
+		t.Fatalf("update query %+v", q)
+	}
 	ext := newAPI(t, func(o *Options) { o.ExtendedStatuses = true })
 	ext.fake.updates = []Update{{UpdateID: "U9", ServiceRequestID: "SR1", Status: StatusNotCouncilsResponsibility, UpdatedAt: testNow.Add(-time.Minute)}}
 	a = ext.get(t, "/servicerequestupdates.xml")

@@ -51,7 +51,8 @@ type Backend interface {
 	// Request returns one request. Unknown id: ErrNotFound.
 	Request(ctx context.Context, s Scope, id string) (Request, error)
 	// Updates lists status updates (mySociety servicerequestupdates) whose
-	// UpdatedAt is in [q.Start, q.End), oldest first, at most q.Limit.
+	// UpdatedAt is in [q.Start, q.End), oldest first, at most q.Limit
+	// after skipping q.Offset.
 	Updates(ctx context.Context, s Scope, q UpdateQuery) ([]Update, error)
 	// CreateUpdate records an update posted by a client (a FixMyStreet
 	// comment or reopening) and returns it with its UpdateID.
@@ -71,7 +72,8 @@ type InvalidError struct {
 }
 
 // Problem is one invalid field. Key is a translation key (internal/i18n);
-// Args fill its template.
+// Args fill its template. A key with no translation is shown as it is, so a
+// backend may also put plain text there.
 type Problem struct {
 	Field string
 	Key   string
@@ -282,7 +284,8 @@ type Update struct {
 // UpdateQuery is GET servicerequestupdates after decoding.
 type UpdateQuery struct {
 	Start, End time.Time
-	Limit      int
+	Limit      int // ≥ 1
+	Offset     int
 }
 
 // NewUpdate is a decoded POST servicerequestupdates.
