@@ -54,6 +54,13 @@ type Config struct {
 	// TrustedOrigins are extra origins allowed to send state-changing requests
 	// (a reverse proxy's public origin, e.g. https://cg.example.gov.cn).
 	TrustedOrigins string
+	// MaxUploadBytes bounds a request that carries evidence files (the
+	// evidence store also limits each file by its kind).
+	MaxUploadBytes int64
+	// PublicURL is the site's address as residents and other systems reach
+	// it (behind a proxy), e.g. https://cg.example.gov.cn; empty means
+	// http://<addr>.
+	PublicURL string
 	// EvidenceDir is the directory of the evidence store; empty means
 	// EvidenceDirPath's default.
 	EvidenceDir string
@@ -78,6 +85,7 @@ func Default() Config {
 		LoginClientLimit:  30,
 		LoginClientWindow: 10 * time.Minute,
 		MaxBodyBytes:      1 << 20,
+		MaxUploadBytes:    512 << 20,
 		CheckpointEvery:   time.Hour,
 	}
 }
@@ -107,6 +115,8 @@ func (c *Config) options() []option {
 		{"map-tiles", "tile URL template for the map page, e.g. https://tiles.example/{z}/{x}/{y}.png (empty: no tiles)", &c.MapTiles, false},
 		{"trusted-origins", "comma-separated extra origins allowed to POST (behind a proxy)", &c.TrustedOrigins, false},
 		{"ledger-key", "PEM file of the ed25519 key that signs ledger checkpoints, created by the first one (default: ledger-key.pem beside the SQLite file, data/ledger-key.pem for PostgreSQL)", &c.LedgerKey, false},
+		{"max-upload-bytes", "largest accepted request that uploads evidence (photos, video); each file also has its kind's limit", &c.MaxUploadBytes, false},
+		{"public-url", "the site's address as residents and other systems reach it, e.g. https://cg.example.gov.cn (Open311 discovery, tracking links); default http://<addr>", &c.PublicURL, false},
 		{"evidence-dir", "directory of the content-addressed evidence files (default: evidence/ beside the SQLite file, data/evidence for PostgreSQL)", &c.EvidenceDir, false},
 		{"checkpoint-every", "how often serve signs a ledger checkpoint if the ledger grew (0 = never)", &c.CheckpointEvery, false},
 	}
@@ -210,6 +220,14 @@ func (c *Config) Validate() error {
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<30 {
 		errs = append(errs, errors.New("max-body-bytes: between 1024 and 1073741824"))
 	}
+	if c.MaxUploadBytes < c.MaxBodyBytes || c.MaxUploadBytes > 8<<30 {
+		errs = append(errs, errors.New("max-upload-bytes: at least max-body-bytes and at most 8589934592"))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("public-url: %q is not an address like https://host", c.PublicURL))
+		}
+	}
 	for _, o := range c.Origins() {
 		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" {
 			errs = append(errs, fmt.Errorf("trusted-origins: %q is not an origin like https://host", o))
@@ -233,6 +251,14 @@ func (c *Config) LedgerKeyPath() string {
 		return filepath.Join("data", "ledger-key.pem")
 	}
 	return filepath.Join(filepath.Dir(c.DB), "ledger-key.pem")
+}
+
+// SiteURL is PublicURL, or http://<addr> without one, with no trailing slash.
+func (c *Config) SiteURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	return "http://" + c.Addr
 }
 
 // EvidenceDirPath is the evidence store's directory: EvidenceDir if set, else

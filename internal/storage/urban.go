@@ -239,6 +239,20 @@ func caseWhere(w *where, f urban.Filter) {
 	if f.CategoryID != "" {
 		w.add("category_id = " + w.arg(f.CategoryID))
 	}
+	if len(f.CategoryIDs) > 0 {
+		var in []string
+		for _, id := range f.CategoryIDs {
+			in = append(in, w.arg(id))
+		}
+		w.add("category_id IN (" + strings.Join(in, ", ") + ")")
+	}
+	if len(f.Numbers) > 0 {
+		var in []string
+		for _, n := range f.Numbers {
+			in = append(in, w.arg(n))
+		}
+		w.add("number IN (" + strings.Join(in, ", ") + ")")
+	}
 	if f.DepartmentID != "" {
 		w.add("department_id = " + w.arg(f.DepartmentID))
 	}
@@ -277,9 +291,12 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 		}
 		w.add(fmt.Sprintf("(reported_at < %s OR (reported_at = %s AND id < %s))", w.arg(at), w.arg(at), w.arg(f.After)))
 	}
-	limit := w.arg(f.Limit)
+	page := " LIMIT " + w.arg(f.Limit)
+	if f.Offset > 0 {
+		page += " OFFSET " + w.arg(f.Offset)
+	}
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases`+w.sql()+
-		` ORDER BY reported_at DESC, id DESC LIMIT `+limit, w.args...)
+		` ORDER BY reported_at DESC, id DESC`+page, w.args...)
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
@@ -375,6 +392,33 @@ func (s *UrbanStore) Nearby(ctx context.Context, categoryID string, since time.T
 		return nil, mapErr(err, "")
 	}
 	return collectCases(rows)
+}
+
+// PublicEvents implements urban.Store.
+func (s *UrbanStore) PublicEvents(ctx context.Context, from, to time.Time, limit, offset int) ([]urban.NumberedEvent, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT e.id, e.case_id, e.at, e.actor_id, e.role, e.unit_id, e.move,
+		e.from_state, e.to_state, e.note, e.public, c.number
+		FROM case_events e JOIN cases c ON c.id = e.case_id
+		WHERE e.public AND e.at >= $1 AND e.at < $2 ORDER BY e.at, e.id LIMIT $3 OFFSET $4`,
+		ms(from), ms(to), limit, offset)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	defer rows.Close()
+	var out []urban.NumberedEvent
+	for rows.Next() {
+		var e urban.NumberedEvent
+		var at int64
+		var role, move, fromState, toState string
+		if err := rows.Scan(&e.ID, &e.CaseID, &at, &e.ActorID, &role, &e.UnitID, &move, &fromState, &toState, &e.Note,
+			&e.Public, &e.Number); err != nil {
+			return nil, mapErr(err, "")
+		}
+		e.At, e.Role, e.Move = fromMs(at), identity.Role(role), urban.Move(move)
+		e.From, e.To = urban.State(fromState), urban.State(toState)
+		out = append(out, e)
+	}
+	return out, mapErr(rows.Err(), "")
 }
 
 // Due implements urban.Store.

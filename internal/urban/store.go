@@ -13,6 +13,8 @@ type Filter struct {
 	States       []State
 	Channel      Channel
 	CategoryID   string
+	CategoryIDs  []string // any of these categories
+	Numbers      []string // any of these case numbers
 	DepartmentID string
 	UnitPath     string // cases whose territory lies in this subtree
 	ReporterID   string
@@ -27,7 +29,15 @@ type Filter struct {
 	// After is the keyset cursor: the ID of the last case of the previous page (lists
 	// are newest first).
 	After string
-	Limit int
+	// Offset skips cases instead (for protocols that page by offset).
+	Offset int
+	Limit  int
+}
+
+// NumberedEvent is a history event with its case's number.
+type NumberedEvent struct {
+	Event
+	Number string
 }
 
 // Store keeps cases. Writes are one transaction each, with their ledger records.
@@ -54,6 +64,9 @@ type Store interface {
 	// Nearby lists open cases of a category reported since a time inside a box of
 	// WGS-84 degrees, for duplicate candidates.
 	Nearby(ctx context.Context, categoryID string, since time.Time, minLon, minLat, maxLon, maxLat float64, limit int) ([]Case, error)
+	// PublicEvents lists the public events at or after from and before to, oldest
+	// first, with their cases' numbers.
+	PublicEvents(ctx context.Context, from, to time.Time, limit, offset int) ([]NumberedEvent, error)
 	// Due lists open cases whose stage has a deadline before a time, for the timer.
 	Due(ctx context.Context, before time.Time, limit int) ([]Case, error)
 }

@@ -21,7 +21,7 @@ func (s *Server) caseRoutes(api huma.API) {
 		Summary: "Store a photo, video, audio or document as evidence; attach it to a report or move by its hash",
 		Description: "multipart/form-data with one part named file. The type is sniffed from the content; each kind " +
 			"has its size limit; EXIF capture time and GPS are read. Storing the same content twice is harmless.",
-		Tags: []string{"cases"}, DefaultStatus: http.StatusCreated}, s.apiUploadEvidence)
+		Tags: []string{"cases"}, DefaultStatus: http.StatusCreated, MaxBodyBytes: s.cfg.MaxUploadBytes}, s.apiUploadEvidence)
 	huma.Register(api, huma.Operation{OperationID: "report-case", Method: http.MethodPost, Path: "/cases",
 		Summary: "Report a problem (监督员上报) or enter a hotline call (12345 热线录入)",
 		Description: "The point is routed through the grid; a point outside every grid is refused with the reason. " +

@@ -195,17 +195,34 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 
 // limitBody caps every request body and refuses JSON bodies that are not
 // valid UTF-8 (encoding/json would silently replace the bad bytes).
+// uploads reports whether a request may carry evidence files, which get the
+// larger upload limit: the evidence API and the forms that take photos.
+func uploads(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	switch r.URL.Path {
+	case "/api/v1/evidence", "/report", "/cases/new":
+		return true
+	}
+	return strings.HasPrefix(r.URL.Path, "/cases/") && strings.HasSuffix(r.URL.Path, "/move")
+}
+
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if r.ContentLength > s.cfg.MaxBodyBytes {
+		limit := s.cfg.MaxBodyBytes
+		if uploads(r) {
+			limit = s.cfg.MaxUploadBytes
+		}
+		if r.ContentLength > limit {
 			s.writeError(w, r, errTooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if isJSON(r.Header.Get("Content-Type")) {
 			body, err := io.ReadAll(r.Body)
 			if err != nil {

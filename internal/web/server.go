@@ -20,6 +20,8 @@ import (
 	"chengguan/internal/grid"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
+	"chengguan/internal/intake"
+	"chengguan/internal/open311"
 	"chengguan/internal/storage"
 	"chengguan/internal/urban"
 	"chengguan/internal/urban/taxonomy"
@@ -111,6 +113,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /metrics", s.metricsHandler())
 	s.apiRoutes(mux)
 	mux.HandleFunc("GET /cases/{id}/evidence/{sha}", s.serveEvidence)
+	if s.urban != nil {
+		backend := &intake.Open311{Cases: s.urban, Catalog: s.taxonomy, Identity: s.identity}
+		mux.Handle("/open311/v2/", open311.Handler(backend, open311.Options{Prefix: "/open311/v2",
+			BaseURL: s.cfg.SiteURL() + "/open311/v2", KeyService: s.cfg.SiteURL(), MaxBodyBytes: s.cfg.MaxBodyBytes,
+			Zone: calendar.Location(), I18n: s.i18n, Logger: s.log}))
+	}
 	s.uiRoutes(mux)
 }
 

@@ -1,0 +1,73 @@
+package urban
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/identity"
+	"chengguan/internal/ledger"
+)
+
+// The public side of the loop: what Open311 clients and the public may read. Nothing
+// here carries a reporter's identity: a Case has none, and Contact is never read here.
+
+// PublicList lists cases for the public, newest first, by offset.
+func (s *Service) PublicList(ctx context.Context, f Filter) ([]Case, error) {
+	f.Scope = identity.Scope{All: true}
+	f.ReporterID, f.Pending, f.After = "", false, ""
+	if f.Now.IsZero() {
+		f.Now = s.now()
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 1000
+	}
+	return s.store.ListCases(ctx, f)
+}
+
+// PublicCase returns a case by its number.
+func (s *Service) PublicCase(ctx context.Context, number string) (*Case, error) {
+	return s.store.CaseByNumber(ctx, number)
+}
+
+// PublicUpdates lists the public history events in [from, to), oldest first.
+func (s *Service) PublicUpdates(ctx context.Context, from, to time.Time, limit, offset int) ([]NumberedEvent, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	return s.store.PublicEvents(ctx, from, to, limit, offset)
+}
+
+// PublicNote adds a note from a public client (an Open311 app's comment) to a case's
+// history, visible to staff and the public; it changes no state.
+func (s *Service) PublicNote(ctx context.Context, number, clientKey, text string) (*Case, Event, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, Event{}, apperr.InvalidFields(apperr.Field("description", "case.note_required"))
+	}
+	if utf8.RuneCountInString(text) > MaxNote {
+		return nil, Event{}, apperr.InvalidFields(apperr.Field("description", "case.note_too_long"))
+	}
+	c, err := s.store.CaseByNumber(ctx, number)
+	if err != nil {
+		return nil, Event{}, err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	before := *c
+	next := *c
+	next.Version++
+	next.UpdatedAt = now
+	ev := Event{ID: s.newID(), CaseID: c.ID, At: now, ActorID: clientKey, Move: MoveNote, From: c.State, To: c.State,
+		Note: text, Public: true}
+	rec, err := s.record(nil, MoveNote, c, &before, &next, "")
+	if err != nil {
+		return nil, Event{}, err
+	}
+	rec.ActorID = clientKey
+	if err := s.store.UpdateCase(ctx, &next, ev, nil, []ledger.Record{rec}); err != nil {
+		return nil, Event{}, err
+	}
+	return &next, ev, nil
+}
