@@ -163,7 +163,7 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 	return map[string]func(fs *flag.FlagSet) runFunc{
 		"serve":             func(*flag.FlagSet) runFunc { return serve },
 		"migrate":           func(*flag.FlagSet) runFunc { return migrate },
-		"demo":              func(*flag.FlagSet) runFunc { return loadDemo },
+		"demo":              loadDemo,
 		"unit add":          unitAdd,
 		"user add":          userAdd,
 		"user unlock":       userUnlock,
@@ -288,7 +288,33 @@ func migrate(ctx context.Context, cfg *config.Config, env Env) error {
 	return nil
 }
 
-func loadDemo(ctx context.Context, cfg *config.Config, env Env) error {
+func loadDemo(fs *flag.FlagSet) runFunc {
+	cases := fs.Int("cases", 0, "also generate this many synthetic cases over the past year (for load tests)")
+	seed := fs.Uint64("seed", 1, "seed of the synthetic cases: the same seed gives the same cases")
+	return func(ctx context.Context, cfg *config.Config, env Env) error {
+		if *cases < 0 || *cases > 20_000_000 {
+			return usageError{"--cases: between 0 and 20000000"}
+		}
+		if err := loadDemoCity(ctx, cfg, env); err != nil {
+			return err
+		}
+		if *cases == 0 {
+			return nil
+		}
+		return withApp(ctx, cfg, func(a *app) error {
+			start := time.Now()
+			err := demo.SyntheticCases(ctx, a.identity, a.grid, a.taxonomy, storage.NewUrbanStore(a.db), *cases, *seed, start,
+				func(done int) {
+					if done%100_000 == 0 || done == *cases {
+						fmt.Fprintf(env.Stdout, "synthetic cases: %d of %d (%s)\n", done, *cases, time.Since(start).Round(time.Second))
+					}
+				})
+			return err
+		})
+	}
+}
+
+func loadDemoCity(ctx context.Context, cfg *config.Config, env Env) error {
 	return withApp(ctx, cfg, func(a *app) error {
 		res, err := demo.Load(ctx, a.identity, demo.RandomPassword)
 		if err != nil {

@@ -485,3 +485,57 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to time.T
 	}
 	return out, mapErr(rows.Err(), "")
 }
+
+// ImportCases inserts cases that happened elsewhere — a migration from another system or
+// synthetic load for benchmarks — with their history, in one transaction: each case gets
+// its number from its year's counter and one ledger record (rec builds it from the case
+// with its number). Contacts and attachments are not imported.
+func (s *UrbanStore) ImportCases(ctx context.Context, cases []urban.Case, events [][]urban.Event,
+	rec func(*urban.Case) (ledger.Record, error)) error {
+	return s.db.Transact(ctx, func(q Querier) error {
+		next := map[int]int64{}
+		for i := range cases {
+			c := &cases[i]
+			year := c.ReportedAt.In(calendar.Location()).Year()
+			if _, ok := next[year]; !ok {
+				var n int64
+				err := q.QueryRowContext(ctx, `SELECT value FROM case_counters WHERE year = $1`, year).Scan(&n)
+				if err != nil && err != sql.ErrNoRows {
+					return mapErr(err, "")
+				}
+				next[year] = n
+			}
+			next[year]++
+			c.Number = fmt.Sprintf("%d-%06d", year, next[year])
+			args, err := caseArgs(c)
+			if err != nil {
+				return err
+			}
+			if _, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES (`+placeholders(len(args))+`)`, args...); err != nil {
+				return mapErr(err, "")
+			}
+			for _, ev := range events[i] {
+				if _, err := q.ExecContext(ctx, `INSERT INTO case_events (id, case_id, at, actor_id, role, unit_id, move,
+					from_state, to_state, note, public) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+					ev.ID, ev.CaseID, ms(ev.At), ev.ActorID, string(ev.Role), ev.UnitID, string(ev.Move), string(ev.From),
+					string(ev.To), ev.Note, ev.Public); err != nil {
+					return mapErr(err, "")
+				}
+			}
+			r, err := rec(c)
+			if err != nil {
+				return err
+			}
+			if _, err := appendLedger(ctx, q, r); err != nil {
+				return err
+			}
+		}
+		for year, n := range next {
+			if _, err := q.ExecContext(ctx, `INSERT INTO case_counters (year, value) VALUES ($1, $2)
+				ON CONFLICT (year) DO UPDATE SET value = $2`, year, n); err != nil {
+				return mapErr(err, "")
+			}
+		}
+		return nil
+	})
+}
