@@ -155,6 +155,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	s.calendarRoutes(api)
 	s.gridRoutes(api)
 	s.caseRoutes(api)
+	s.indicatorRoutes(api)
 	s.taxonomyRoutes(api)
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
@@ -198,5 +199,49 @@ func TestHotlineCallersStayPrivate(t *testing.T) {
 		}
 		a.loginDemo(t, "inspector").sendJSON(t, http.MethodPost, "/api/v1/cases", map[string]any{"channel": "hotline",
 			"category_id": cat.ID, "description": "x", "lon": yingchengLon, "lat": yingchengLat}).wantError(t, http.StatusForbidden, "forbidden")
+	})
+}
+
+func TestIndicatorsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		a := startApp(t, db)
+		inspector := a.loginDemo(t, "inspector")
+		cat := a.category(t, taxonomy.Event, "0102")
+		r := inspector.sendJSON(t, http.MethodPost, "/api/v1/cases", map[string]any{"channel": "inspector", "category_id": cat.ID,
+			"description": "垃圾", "lon": yingchengLon, "lat": yingchengLat})
+		r.wantStatus(t, http.StatusCreated)
+		var rc struct{ Case caseJSON }
+		r.decode(t, &rc)
+		operator := a.loginDemo(t, "operator")
+		operator.move(t, rc.Case.ID, map[string]any{"move": "file"})
+		today := time.Now().In(time.FixedZone("CST", 8*3600))
+		from := today.AddDate(0, 0, -1).Format("2006-01-02")
+		to := today.AddDate(0, 0, 2).Format("2006-01-02")
+		var table struct {
+			Groups []struct {
+				Name       string `json:"name"`
+				Indicators []struct {
+					Key     string  `json:"key"`
+					Value   float64 `json:"value"`
+					Formula string  `json:"formula"`
+				} `json:"indicators"`
+			} `json:"groups"`
+			Total struct {
+				Counts struct {
+					Filed int `json:"filed"`
+				} `json:"counts"`
+			} `json:"total"`
+		}
+		a.loginDemo(t, "supervisor").getJSON(t, "/api/v1/indicators?dimension=street&from="+from+"&to="+to).decode(t, &table)
+		if table.Total.Counts.Filed != 1 || len(table.Groups) != 1 || table.Groups[0].Name != "建设路街道" {
+			t.Fatalf("indicators: %+v", table)
+		}
+		for _, in := range table.Groups[0].Indicators {
+			if in.Formula == "" || strings.HasPrefix(in.Formula, "indicator.") {
+				t.Fatalf("indicator %s has no formula", in.Key)
+			}
+		}
+		a.loginDemo(t, "supervisor").getJSON(t, "/api/v1/indicators?from="+to+"&to="+from).wantError(t, http.StatusBadRequest, "invalid")
 	})
 }
