@@ -53,7 +53,7 @@ func benchMe(fs *flag.FlagSet) runFunc {
 		}
 		bcfg := *cfg
 		bcfg.DB = dsn
-		username, password, done, err := benchAccount(ctx, &bcfg)
+		username, password, done, err := benchAccount(ctx, &bcfg, identity.RoleAdmin)
 		if err != nil {
 			return err
 		}
@@ -167,10 +167,10 @@ func (c *child) stop() {
 	}
 }
 
-// benchAccount loads the demo city if it is missing and adds an
-// administrator of it with a password the benchmark knows. The account is
-// disabled when the benchmark ends.
-func benchAccount(ctx context.Context, cfg *config.Config) (username, password string, done func(), err error) {
+// benchAccount loads the demo city if it is missing and adds an account
+// with role in the city, with a password the benchmark knows. The account
+// is disabled when the benchmark ends.
+func benchAccount(ctx context.Context, cfg *config.Config, role identity.Role) (username, password string, done func(), err error) {
 	a, err := open(ctx, cfg)
 	if err != nil {
 		return "", "", nil, err
@@ -187,7 +187,7 @@ func benchAccount(ctx context.Context, cfg *config.Config) (username, password s
 	password = demo.RandomPassword("")
 	acc, err := a.identity.CreateAccount(ctx, sys, identity.AccountInput{
 		Username: "bench-" + strings.ReplaceAll(password[:9], "-", ""), DisplayName: "bench", Password: password,
-		Assignments: []identity.AssignmentInput{{Role: identity.RoleAdmin, UnitID: city.ID}}})
+		Assignments: []identity.AssignmentInput{{Role: role, UnitID: city.ID}}})
 	if err != nil {
 		return "", "", nil, err
 	}

@@ -172,6 +172,7 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 		"apikey list":       func(*flag.FlagSet) runFunc { return apikeyList },
 		"apikey revoke":     apikeyRevoke,
 		"bench me":          benchMe,
+		"bench cases":       benchCases,
 		"calendar due":      calendarDue,
 		"calendar set":      calendarSet,
 		"grid import":       gridImport,

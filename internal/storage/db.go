@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -51,6 +52,11 @@ type DB struct {
 	Dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
+	// The group-commit writer (see Transact).
+	jobs       chan *job
+	closed     chan struct{}
+	closeOnce  sync.Once
+	writerDone chan struct{}
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -87,7 +93,7 @@ func openPostgres(dsn string) (*DB, error) {
 	pool.SetMaxOpenConns(n)
 	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{Dialect: Postgres, write: pool, read: pool}, nil
+	return newDB(Postgres, pool, pool), nil
 }
 
 // sqlitePragmas are set on every connection. synchronous=FULL makes every
@@ -128,11 +134,22 @@ func openSQLite(path string) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
-	return &DB{Dialect: SQLite, write: w, read: r}, nil
+	return newDB(SQLite, w, r), nil
 }
 
-// Close closes every connection.
+func newDB(d Dialect, write, read *sql.DB) *DB {
+	db := &DB{Dialect: d, write: write, read: read, jobs: make(chan *job), closed: make(chan struct{}),
+		writerDone: make(chan struct{})}
+	go db.writer()
+	return db
+}
+
+// Close stops the writer once the batch it runs is committed, and closes
+// every connection. Transactions still waiting to be taken fail as
+// unavailable.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { close(db.closed) })
+	<-db.writerDone
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -152,35 +169,114 @@ func (db *DB) Ping(ctx context.Context) error {
 // Reader returns the handle for reads outside a transaction.
 func (db *DB) Reader() Querier { return db.read }
 
-// maxAttempts bounds retries of a transaction that lost a serialization race.
+// maxAttempts bounds retries of a batch that lost a serialization race.
 const maxAttempts = 5
 
-// Transact runs fn in one transaction and commits it, or rolls back if fn
-// fails. It is the only way chengguan writes. On PostgreSQL the transaction is
-// SERIALIZABLE and retried when it loses a race; on SQLite the single writer
-// connection starts it with BEGIN IMMEDIATE, so it never has to be retried.
-// fn may run more than once and must not have effects outside the database.
+// maxBatch bounds how many waiting transactions one commit carries.
+const maxBatch = 128
+
+// job is one Transact call waiting for the writer.
+type job struct {
+	ctx  context.Context
+	fn   func(q Querier) error
+	done chan error
+}
+
+// Transact runs fn in a transaction of its own and commits it, or rolls it
+// back if fn fails. It is the only way chengguan writes, and it returns only
+// once the change is durable.
+//
+// Writes are group-committed: one writer goroutine per process takes every
+// transaction waiting at that moment (up to maxBatch) and runs them in one
+// database transaction, each inside a SAVEPOINT of its own, so that a
+// failing fn is rolled back alone while the others commit together. One
+// commit — one fsync of SQLite's WAL or PostgreSQL's — then serves the whole
+// batch, which is what lets a single SQLite file take thousands of durable
+// writes a second. The transactions of a batch run one after another on one
+// connection, so each sees the ones before it (the ledger chain in
+// particular); on PostgreSQL the batch is SERIALIZABLE, holds the ledger's
+// advisory lock (other processes write too), and is retried whole when it
+// loses a race. fn may therefore run more than once and must not have
+// effects outside the database.
 func (db *DB) Transact(ctx context.Context, fn func(q Querier) error) error {
-	var opts *sql.TxOptions
-	if db.Dialect == Postgres {
-		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+	if err := ctx.Err(); err != nil {
+		return apperr.Wrap(apperr.Unavailable, "", err)
 	}
-	for attempt := 1; ; attempt++ {
-		err := db.transactOnce(ctx, opts, fn)
-		if err == nil || attempt == maxAttempts || !retryable(err) {
-			return err
-		}
+	j := &job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.jobs <- j:
+	case <-db.closed:
+		return apperr.Wrap(apperr.Unavailable, "", errors.New("database closed"))
+	case <-ctx.Done():
+		return apperr.Wrap(apperr.Unavailable, "", ctx.Err())
+	}
+	// Once queued, the outcome is waited for even if ctx ends meanwhile: the
+	// writer skips a job whose context has ended before it starts, and an
+	// answer that came after the commit must not be reported as a failure.
+	err := <-j.done
+	if p, ok := err.(*panicked); ok {
+		panic(p.value) // rolled back; the panic goes on in the caller's goroutine
+	}
+	return err
+}
+
+// panicked carries a panic of fn from the writer back to the caller.
+type panicked struct{ value any }
+
+func (p *panicked) Error() string { return fmt.Sprintf("panic in a transaction: %v", p.value) }
+
+// writer runs batches until the database closes.
+func (db *DB) writer() {
+	defer close(db.writerDone)
+	for {
+		var first *job
 		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		case first = <-db.jobs:
+		case <-db.closed:
+			return
 		}
+		batch := []*job{first}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-db.jobs:
+				batch = append(batch, j)
+			default:
+				break fill
+			}
+		}
+		db.runBatch(batch)
 	}
 }
 
-func (db *DB) transactOnce(ctx context.Context, opts *sql.TxOptions, fn func(q Querier) error) (err error) {
+// runBatch commits a batch, retrying it on PostgreSQL serialization failures.
+func (db *DB) runBatch(batch []*job) {
+	for attempt := 1; ; attempt++ {
+		results, err := db.batchOnce(batch)
+		if err != nil && attempt < maxAttempts && retryable(err) {
+			time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+			continue
+		}
+		for i, j := range batch {
+			if err != nil && results[i] == nil {
+				results[i] = err
+			}
+			j.done <- results[i]
+		}
+		return
+	}
+}
+
+// batchOnce runs every job of the batch in one transaction, each in its own
+// savepoint. It returns each job's own error, and the error of the whole
+// batch (begin or commit), which fails every job that had none of its own.
+func (db *DB) batchOnce(batch []*job) (results []error, err error) {
+	results = make([]error, len(batch))
+	ctx := context.Background()
+	var opts *sql.TxOptions
 	var tx *sql.Tx
 	if db.Dialect == Postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
 		// Write transactions append to the one ledger chain, and each must
 		// see the head the previous one committed. A SERIALIZABLE
 		// transaction's snapshot is fixed by its first statement, so the
@@ -188,41 +284,75 @@ func (db *DB) transactOnce(ctx context.Context, opts *sql.TxOptions, fn func(q Q
 		// transaction then starts after the previous writer has committed.
 		conn, err := db.write.Conn(ctx)
 		if err != nil {
-			return apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("connection: %w", err))
+			return results, apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("connection: %w", err))
 		}
 		defer conn.Close()
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(ledgerLock)); err != nil {
-			return mapErr(err, "")
+			return results, mapErr(err, "")
 		}
 		defer func() {
-			// Unlock even when ctx has ended; a failed unlock ends with the
-			// connection, which database/sql then discards.
-			if _, uerr := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(ledgerLock)); uerr != nil {
+			// A failed unlock ends with the connection, which database/sql
+			// then discards.
+			if _, uerr := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, int64(ledgerLock)); uerr != nil {
 				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 			}
 		}()
 		if tx, err = conn.BeginTx(ctx, opts); err != nil {
-			return apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("begin: %w", err))
+			return results, apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("begin: %w", err))
 		}
 	} else if tx, err = db.write.BeginTx(ctx, opts); err != nil {
-		return apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("begin: %w", err))
+		return results, apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("begin: %w", err))
 	}
+	committed := false
 	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback()
-			panic(p)
-		}
-		if err != nil {
+		if !committed {
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(tx); err != nil {
-		return err
+	ran := 0
+	for i, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			results[i] = apperr.Wrap(apperr.Unavailable, "", err)
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT cg_tx"); err != nil {
+			return results, mapErr(err, "")
+		}
+		results[i] = runJob(j, tx)
+		if results[i] != nil {
+			if retryable(results[i]) {
+				return results, results[i] // the whole batch lost a race: retry it
+			}
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT cg_tx"); err != nil {
+				return results, mapErr(err, "")
+			}
+		} else {
+			ran++
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT cg_tx"); err != nil {
+			return results, mapErr(err, "")
+		}
 	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	if ran == 0 {
+		return results, nil // nothing to commit; the deferred rollback ends the transaction
 	}
-	return nil
+	if err := tx.Commit(); err != nil {
+		return results, fmt.Errorf("commit: %w", err)
+	}
+	committed = true
+	return results, nil
+}
+
+// runJob runs one job's fn, turning a panic into that job's error so that
+// one bad transaction cannot take the writer, and every other writer, down;
+// Transact panics again in the caller.
+func runJob(j *job, tx *sql.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &panicked{value: p}
+		}
+	}()
+	return j.fn(tx)
 }
 
 // retryable reports a PostgreSQL serialization failure or deadlock.

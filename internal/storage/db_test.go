@@ -3,7 +3,9 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -246,4 +248,54 @@ func TestOpenRefusesEmptyPath(t *testing.T) {
 		db.Close()
 		t.Fatal("Open(\"\"): got a database, want an error")
 	}
+}
+
+func TestConcurrentTransactionsCommitTogetherAndFailAlone(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		errs := make([]error, 60)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.Transact(ctx, func(q storage.Querier) error {
+					if err := insertKey(ctx, q, fmt.Sprintf("k%d", i)); err != nil {
+						return err
+					}
+					if i%5 == 0 {
+						return errors.New("refused")
+					}
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if (i%5 == 0) != (err != nil) {
+				t.Fatalf("transaction %d: %v", i, err)
+			}
+			want := 1
+			if i%5 == 0 {
+				want = 0
+			}
+			if got := countKeys(t, db, fmt.Sprintf("k%d", i)); got != want {
+				t.Fatalf("rows of transaction %d: %d, want %d", i, got, want)
+			}
+		}
+	})
+}
+
+func TestATransactionWhoseContextEndedBeforeItRanChangesNothing(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := db.Transact(ctx, func(q storage.Querier) error { return insertKey(context.Background(), q, "late") })
+		if !apperr.Is(err, apperr.Unavailable) {
+			t.Fatalf("Transact with an ended context: %v", err)
+		}
+		if got := countKeys(t, db, "late"); got != 0 {
+			t.Fatalf("rows: %d", got)
+		}
+	})
 }
