@@ -143,7 +143,7 @@ func TestImportWithBadRowsAnswersEveryProblemByLineAndWritesNothing(t *testing.T
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		a := startApp(t, db)
 		admin := a.loginDemo(t, "admin")
-		bad := strings.Replace(smallCSV, "419900-HW,,,", "419900-ZHZX,,,", 1)  // line 3: not a department
+		bad := strings.Replace(smallCSV, "419900-HW,,,", "419900-ZHZX,,,", 1)        // line 3: not a department
 		bad = strings.Replace(bad, "3 workhour,2 workhour", "3 weeks,2 workhour", 1) // line 2: bad limit
 		e := admin.do(t, http.MethodPost, "/api/v1/categories/import", strings.NewReader(bad), "Content-Type", "text/csv", "Accept", "application/json").
 			wantError(t, http.StatusBadRequest, "invalid")

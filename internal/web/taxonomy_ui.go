@@ -166,7 +166,7 @@ func (s *Server) categoryEditPage(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) renderCategoryForm(w http.ResponseWriter, r *http.Request, status int, v *view, c *taxonomy.Category) error {
 	d := &categoryFormData{Category: c, Kinds: taxonomy.Kinds(), Stages: limitFields(),
-		Units: []calendar.Unit{calendar.Workhour, calendar.Workday, calendar.Hour, calendar.Day},
+		Units:     []calendar.Unit{calendar.Workhour, calendar.Workday, calendar.Hour, calendar.Day},
 		CanManage: identity.Decide(v.Actor, identity.ActCategoryManage, identity.Resource{}).Allowed}
 	if c == nil && !d.CanManage {
 		return identity.Decide(v.Actor, identity.ActCategoryManage, identity.Resource{}).Err()
