@@ -157,6 +157,9 @@ func (s *Server) categoryEditPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if !identity.Decide(v.Actor, identity.ActCategoryManage, identity.Resource{}).Allowed {
+		v.Title = "page.category_view"
+	}
 	fillCategoryForm(v.Form, c)
 	if r.URL.Query().Get("saved") != "" {
 		v.Flash = "form.saved"
