@@ -211,6 +211,12 @@ func TestCategoryPages(t *testing.T) {
 		if got := a.category(t, taxonomy.Event, "0102"); got.HandleLimit.Amount != 6 || got.Version != 2 {
 			t.Fatalf("after the form: %+v", got)
 		}
+		page := admin.get(t, "/admin/categories/"+c.ID).String()
+		for _, want := range []string{a.T("zh-CN", "category.create", nil), a.T("zh-CN", "category.update", nil), "王管理"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the category's timeline lacks %q", want)
+			}
+		}
 	})
 }
 
