@@ -211,5 +211,49 @@ func TestCategoryPages(t *testing.T) {
 		if got := a.category(t, taxonomy.Event, "0102"); got.HandleLimit.Amount != 6 || got.Version != 2 {
 			t.Fatalf("after the form: %+v", got)
 		}
+		page := admin.get(t, "/admin/categories/"+c.ID).String()
+		for _, want := range []string{a.T("zh-CN", "category.create", nil), a.T("zh-CN", "category.update", nil), "王管理"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the category's timeline lacks %q", want)
+			}
+		}
+	})
+}
+
+// uploadCSV posts a file to the import page as a browser's form does.
+func uploadCSV(t *testing.T, u *user, data string) *reply {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "categories.csv")
+	_, _ = fw.Write([]byte(data))
+	_ = mw.Close()
+	return u.do(t, http.MethodPost, "/admin/categories/import", &buf, "Content-Type", mw.FormDataContentType(),
+		"Accept", "text/html", "Origin", u.app.URL, "Sec-Fetch-Site", "same-origin")
+}
+
+func TestImportPageReportsEachProblemByLine(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		a := startApp(t, db)
+		admin := a.loginDemo(t, "admin")
+		bad := strings.Replace(smallCSV, "419900-HW,,,", "419900-NOPE,,,", 1)
+		r := uploadCSV(t, admin, bad)
+		r.wantStatus(t, http.StatusBadRequest)
+		page := r.String()
+		if !strings.Contains(page, "<td>3</td>") || !strings.Contains(page, a.T("zh-CN", "taxonomy.department_unknown", map[string]any{"Unit": "419900-NOPE"})) {
+			t.Fatalf("the page does not report line 3's unknown department:\n%s", page)
+		}
+		if _, err := a.Taxonomy.ByCode(context.Background(), taxonomy.Event, "0605"); err == nil {
+			t.Fatal("a refused upload created 0605")
+		}
+		loc := uploadCSV(t, admin, smallCSV).wantRedirect(t, "/admin/categories?")
+		if !strings.Contains(loc, "created=1") || !strings.Contains(loc, "updated=1") {
+			t.Fatalf("redirect after the import: %s", loc)
+		}
+		if !strings.Contains(admin.get(t, loc).String(), a.T("zh-CN", "taxonomy.imported", map[string]any{"Rows": 2, "Created": 1, "Updated": 1, "Unchanged": 0})) {
+			t.Fatal("the list does not say what the import did")
+		}
+		uploadCSV(t, a.loginDemo(t, "dept"), smallCSV).wantStatus(t, http.StatusForbidden)
 	})
 }

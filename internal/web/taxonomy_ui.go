@@ -123,6 +123,7 @@ type categoryFormData struct {
 	Departments []identity.Unit
 	Stages      []limitField
 	Revisions   []taxonomy.Revision
+	Timeline    []entry // the category's ledger records
 }
 
 // limitField is one amount + unit pair of the form.
@@ -157,6 +158,9 @@ func (s *Server) categoryEditPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if !identity.Decide(v.Actor, identity.ActCategoryManage, identity.Resource{}).Allowed {
+		v.Title = "page.category_view"
+	}
 	fillCategoryForm(v.Form, c)
 	if r.URL.Query().Get("saved") != "" {
 		v.Flash = "form.saved"
@@ -184,6 +188,9 @@ func (s *Server) renderCategoryForm(w http.ResponseWriter, r *http.Request, stat
 			return err
 		}
 		d.Revisions = revs
+		if d.Timeline, err = s.timeline(r, v.Actor, "category", c.ID); err != nil {
+			return err
+		}
 	}
 	v.Data = d
 	s.render(w, r, status, "taxonomy_edit", v)

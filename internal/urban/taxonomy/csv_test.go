@@ -170,3 +170,30 @@ func TestDemoCatalogueIsValidAndRealistic(t *testing.T) {
 		t.Fatalf("major class names disagree: %v", c)
 	}
 }
+
+// FuzzParseCSV: any bytes give rows and problems or an Invalid error, never a
+// panic, and every problem names a line of a row that was read.
+func FuzzParseCSV(f *testing.F) {
+	f.Add([]byte(twoRows))
+	f.Add(taxonomy.DemoCSV())
+	f.Add([]byte(header + "event,0102,,,,,,,,4,,,,,,x,y\n"))
+	f.Add([]byte("\xef\xbb\xbf" + header))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, problems, err := taxonomy.ParseCSV(data)
+		if err != nil {
+			if apperr.CodeOf(err) != apperr.Invalid {
+				t.Fatalf("error %v is not Invalid", err)
+			}
+			return
+		}
+		lines := map[int]bool{}
+		for _, r := range rows {
+			lines[r.Line] = true
+		}
+		for _, p := range problems {
+			if !lines[p.Line] {
+				t.Fatalf("problem %+v names no row's line", p)
+			}
+		}
+	})
+}

@@ -3,7 +3,10 @@
 // under, with its handling department, its 立案 and 结案 conditions, the time
 // limits of 立案, 派遣, 处置 and 核查 (each an amount in a calendar.Unit), and
 // the urgency levels it offers (一般 always; 紧急 and 特急 with their own 处置
-// limit). Issue 4, item 1.
+// limit). Issue 4, item 1; REQUIREMENTS B1 (standardised discovery and
+// handling of 事件 and 部件) and B2 (the demo catalogue has classes for
+// municipal utilities, landscaping, sanitation, construction, dust and
+// catering fumes); every change is in the full-process record (C3).
 //
 // The pure core (category.go, csv.go) holds the model and the rules, tested
 // without a database: Category.Validate, CheckChange (what a city may change

@@ -81,8 +81,8 @@ type Service struct {
 
 // snapshot is the catalogue as this node last read it.
 type snapshot struct {
-	all     []Category     // kind, code order
-	byID    map[string]int // index into all
+	all     []Category       // kind, code order
+	byID    map[string]int   // index into all
 	byKey   map[kindCode]int // index into all
 	checkAt time.Time
 }
