@@ -34,6 +34,12 @@ const (
 	ActOpen311KeyManage    Action = "open311_key.manage"
 	ActCalendarEdit        Action = "calendar.edit" // enter a year's official holiday table
 	ActLedgerVerify        Action = "ledger.verify" // check the whole full-process record
+	// Personnel (执法人员管理): the roster is read by those who lead and
+	// supervise staff; the personnel administrator (the 系统管理员 role)
+	// keeps it and alone sees ID and phone numbers in full.
+	ActPersonnelView          Action = "personnel.view"
+	ActPersonnelManage        Action = "personnel.manage"
+	ActPersonnelViewSensitive Action = "personnel.view_sensitive"
 )
 
 // Self-service actions.
@@ -69,6 +75,7 @@ func Actions() []Action {
 		ActAccountView, ActAccountCreate, ActAccountUpdate, ActAccountDisable,
 		ActAccountResetPass, ActAccountAssignRoles, ActAccountUnlock, ActAccountRevokeAccess,
 		ActOpen311KeyManage, ActCalendarEdit, ActLedgerVerify,
+		ActPersonnelView, ActPersonnelManage, ActPersonnelViewSensitive,
 		ActSelfView, ActSelfTokens, ActSelfPassword,
 		ActPenaltyFile, ActPenaltyInvestigate, ActPenaltySummary, ActPenaltyDecide,
 		ActPenaltySign, ActCompulsorySeize, ActCompulsoryApprove, ActLegalReview,
@@ -87,6 +94,10 @@ func ruleOf(a Action) (actionRule, bool) {
 		// Every member of staff sees the organisation of their own
 		// jurisdiction: where they work and what lies under it.
 		return actionRule{KindAdministration, Roles()}, true
+	case ActPersonnelView:
+		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor, RoleSquadLeader}}, true
+	case ActPersonnelManage, ActPersonnelViewSensitive:
+		return actionRule{KindAdministration, admin}, true
 	case ActAccountView:
 		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor, RoleSquadLeader}}, true
 	case ActUnitCreate, ActUnitUpdate, ActAccountCreate, ActAccountUpdate, ActAccountDisable,
