@@ -154,6 +154,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 		Summary: "Revoke one of your API tokens", Tags: []string{"tokens"}, DefaultStatus: http.StatusNoContent}, s.apiRevokeToken)
 	s.calendarRoutes(api)
 	s.gridRoutes(api)
+	s.personnelRoutes(api)
 }
 
 // publicOperation marks, in an operation's metadata, an operation that

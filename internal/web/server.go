@@ -20,6 +20,8 @@ import (
 	"chengguan/internal/grid"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
+	"chengguan/internal/ids"
+	"chengguan/internal/personnel"
 	"chengguan/internal/storage"
 )
 
@@ -33,6 +35,7 @@ type Server struct {
 	identity  *identity.Service
 	calendar  *calendar.Service
 	grid      *grid.Service
+	personnel *personnel.Service
 	ledger    *storage.LedgerStore
 	i18n      *i18n.Bundle
 	log       *slog.Logger
@@ -52,9 +55,12 @@ type Deps struct {
 	Identity *identity.Service
 	Calendar *calendar.Service
 	Grid     *grid.Service
-	Ledger   *storage.LedgerStore
-	I18n     *i18n.Bundle
-	Log      *slog.Logger
+	// Personnel is the personnel subsystem; nil builds one over DB with
+	// the default options.
+	Personnel *personnel.Service
+	Ledger    *storage.LedgerStore
+	I18n      *i18n.Bundle
+	Log       *slog.Logger
 }
 
 // New builds the server and parses its templates.
@@ -68,7 +74,10 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
-	return &Server{
+	if d.Personnel == nil {
+		d.Personnel = personnel.NewService(storage.NewPersonnelStore(d.DB), ids.New, nil, personnel.Options{})
+	}
+	return &Server{personnel: d.Personnel,
 		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, ledger: d.Ledger, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
 		throttle: newLoginThrottle(d.Config.LoginClientLimit, d.Config.LoginClientWindow), proxies: proxies,
