@@ -29,6 +29,7 @@ import (
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
+	"chengguan/internal/personnel"
 	"chengguan/internal/storage"
 	"chengguan/internal/web"
 )
@@ -61,6 +62,9 @@ Commands:
   calendar set   enter a year's holiday table from the State Council notice: --file YEAR.json
   grid import    import unit grids (单元网格) from GeoJSON as the new version in force, all or nothing:
                  --file F.geojson [--name N] [--code-length 14|15]
+  personnel import
+                 import an xlsx sheet of the roster, certificates or equipment, all or nothing:
+                 --file F.xlsx [--kind roster|certificates|equipment]
   ledger checkpoint
                  sign the ledger's head with the installation key, store it, print its JSON: [--out FILE]
   ledger verify  check the ledger's hash chain and checkpoints: [--checkpoint FILE ...] [--public-key FILE ...]
@@ -84,7 +88,7 @@ func Main(ctx context.Context, env Env) int {
 		return 0
 	}
 	name, args := env.Args[0], env.Args[1:]
-	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar" || name == "ledger" || name == "grid") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar" || name == "ledger" || name == "grid" || name == "personnel") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = name+" "+args[0], args[1:]
 	}
 	cmd, ok := commands()[name]
@@ -167,6 +171,7 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 		"calendar due":      calendarDue,
 		"calendar set":      calendarSet,
 		"grid import":       gridImport,
+		"personnel import":  personnelImport,
 		"ledger checkpoint": ledgerCheckpoint,
 		"ledger verify":     ledgerVerify,
 		"ledger pubkey":     ledgerPubkey,
@@ -191,6 +196,8 @@ type app struct {
 	identity *identity.Service
 	calendar *calendar.Service
 	grid     *grid.Service
+	// personnel is the enforcement personnel subsystem (issue 5).
+	personnel *personnel.Service
 }
 
 // open opens and migrates the database and builds the services.
@@ -212,7 +219,8 @@ func open(ctx context.Context, cfg *config.Config) (*app, error) {
 		return nil, err
 	}
 	return &app{db: db, identity: svc, calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil),
-		grid: grid.NewService(storage.NewGridStore(db), ids.New, nil)}, nil
+		grid:      grid.NewService(storage.NewGridStore(db), ids.New, nil),
+		personnel: personnel.NewService(storage.NewPersonnelStore(db), ids.New, nil, personnel.Options{MinPer10k: float64(cfg.PersonnelMinPer10k)})}, nil
 }
 
 // withApp opens and migrates the database, builds the services, runs fn
@@ -255,8 +263,16 @@ func loadDemo(ctx context.Context, cfg *config.Config, env Env) error {
 		if err != nil {
 			return err
 		}
+		pres, err := demo.LoadPersonnel(ctx, a.identity, a.personnel, time.Now())
+		if err != nil {
+			return err
+		}
 		w := env.Stdout
-		if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated {
+		if pres.People > 0 {
+			fmt.Fprintf(w, "demo personnel loaded: %d people, %d certificates, %d items of equipment, %d trainings\n",
+				pres.People, pres.Certificates, pres.Equipment, pres.Trainings)
+		}
+		if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated && pres.People == 0 {
 			fmt.Fprintln(w, "demo city 示范市 already loaded; nothing changed")
 		} else {
 			fmt.Fprintf(w, "demo city 示范市 loaded: %d units, %d accounts created\n", res.UnitsCreated, res.AccountsCreated)
@@ -542,7 +558,7 @@ func serve(ctx context.Context, cfg *config.Config, env Env) error {
 		if err != nil {
 			return err
 		}
-		srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid,
+		srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid, Personnel: a.personnel,
 			Ledger: storage.NewLedgerStore(a.db), I18n: bundle, Log: log})
 		if err != nil {
 			return err

@@ -86,7 +86,9 @@ func (s *Service) record(actor *identity.Actor, op string, path string, kind Kin
 // SavePerson creates a person (empty ID) or updates one (ID and the Version
 // last read). The ID number is checked (GB 11643) and stored in 18-character
 // form; birth date and gender default to what it encodes.
-func (s *Service) SavePerson(ctx context.Context, actor *identity.Actor, in Person) (Person, error) {
+// checkPerson validates a person's particulars and normalises the ID
+// number, filling birth date and gender from it when not given.
+func checkPerson(in *Person) error {
 	var bad []apperr.FieldError
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 50 {
@@ -124,9 +126,16 @@ func (s *Service) SavePerson(ctx context.Context, actor *identity.Actor, in Pers
 		bad = append(bad, apperr.Field("phone", "personnel.phone_invalid"))
 	}
 	if len(bad) > 0 {
-		return Person{}, apperr.InvalidFields(bad...)
+		return apperr.InvalidFields(bad...)
 	}
 	in.IDNumber, in.IDFlag = id, flag
+	return nil
+}
+
+func (s *Service) SavePerson(ctx context.Context, actor *identity.Actor, in Person) (Person, error) {
+	if err := checkPerson(&in); err != nil {
+		return Person{}, err
+	}
 	path, err := s.unit(ctx, in.UnitID)
 	if err != nil {
 		return Person{}, err

@@ -130,6 +130,8 @@ type Store interface {
 	History(ctx context.Context, id string) ([]Revision, error)
 	// UnitPath returns the materialised path and name of an organisation unit, or NotFound.
 	UnitPath(ctx context.Context, unitID string) (path, name string, err error)
-	// UnitsUnder lists the units of a kind within the subtree at path: ID, path, name.
+	// UnitCodes maps every unit's code to its ID and path.
+	UnitCodes(ctx context.Context) (map[string][2]string, error)
+	// UnitsOfKind lists the units of a kind within the subtree at path: ID, path, name.
 	UnitsOfKind(ctx context.Context, kind string) ([][3]string, error)
 }

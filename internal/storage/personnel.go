@@ -344,3 +344,22 @@ func (s *PersonnelStore) UnitsOfKind(ctx context.Context, kind string) ([][3]str
 	}
 	return out, mapErr(rows.Err(), "")
 }
+
+// UnitCodes implements personnel.Store.
+func (s *PersonnelStore) UnitCodes(ctx context.Context) (map[string][2]string, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT code, id, path FROM units WHERE disabled = FALSE`)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	defer rows.Close()
+	out := map[string][2]string{}
+	for rows.Next() {
+		var code string
+		var u [2]string
+		if err := rows.Scan(&code, &u[0], &u[1]); err != nil {
+			return nil, mapErr(err, "")
+		}
+		out[code] = u
+	}
+	return out, mapErr(rows.Err(), "")
+}

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -332,4 +333,65 @@ func codes(rs []personnel.Reason) []string {
 		out = append(out, r.Code)
 	}
 	return out
+}
+
+func TestImportIsAllOrNothingWithAReportPerRow(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		f := newPersonnelFixture(t, db)
+		rows := [][]string{
+			{"甲", "11010519491231002X", "女", "行政", "执法队员", "", "", "330102001", "13812345678", "2020-01-01"},
+			{"乙", "110105194912310021", "男", "行政", "", "", "", "330102001", "", ""},      // bad checksum
+			{"丙", "440524188001010014", "男", "编外", "", "", "", "nope", "", "2020/13/01"}, // staff type, unit, date
+			{"丁", "11010519491231002X", "女", "协管", "", "", "", "330102001", "", "43831"}, // same ID as row 2
+		}
+		n := len(ledgerRecords(t, db))
+		res, err := f.svc.Import(ctx, f.admin, personnel.ImportRoster, []int{2, 3, 4, 5}, rows)
+		wantCode(t, err, apperr.Invalid, "import with bad rows")
+		if e := apperr.As(err); e.Args["Count"] != 3 || len(e.Fields) != len(res.Errors) {
+			t.Fatalf("error %+v, want 3 bad rows reported as fields", e)
+		}
+		var got []string
+		for _, re := range res.Errors {
+			got = append(got, fmt.Sprintf("%d %s %s", re.Line, re.Column, re.Key))
+		}
+		want := []string{"3 身份证号 personnel.id_checksum", "4 单位编码 personnel.unit_unknown", "4 入职日期 personnel.date_invalid",
+			"4 编制类型 personnel.staff_type_invalid", "5 身份证号 personnel.id_twice"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("report\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if names := rosterNames(t, f, f.admin, personnel.Filter{}); len(names) != 0 || len(ledgerRecords(t, db)) != n {
+			t.Fatalf("a refused import wrote %v", names)
+		}
+		// Fixed rows go in together, each with its ledger record.
+		rows = [][]string{rows[0], {"丁", "440524188001010014", "男", "协管", "", "", "", "330102001", "", "43831"}}
+		res, err = f.svc.Import(ctx, f.admin, personnel.ImportRoster, []int{2, 3}, rows)
+		if err != nil || res.Written != 2 {
+			t.Fatalf("import %+v %v", res, err)
+		}
+		if got := len(ledgerRecords(t, db)) - n; got != 2 {
+			t.Fatalf("%d ledger records, want 2", got)
+		}
+		pg, _ := f.svc.Roster(ctx, f.admin, personnel.Filter{Text: "丁"})
+		if p := pg.Lines[0].Person; p.HiredOn.String() != "2020-01-01" || p.StaffType != personnel.StaffAuxiliary {
+			t.Fatalf("imported %+v: Excel serial 43831 is 2020-01-01", p)
+		}
+		// Certificates for people on the roster; a squad leader may not import.
+		_, err = f.svc.Import(ctx, f.lead, personnel.ImportCertificates, []int{2}, [][]string{{"11010519491231002X", "N1", "市政府", "", "2024-01-01", "2029-01-01", "有效"}})
+		wantCode(t, err, apperr.Forbidden, "squad leader imports")
+		res, err = f.svc.Import(ctx, f.admin, personnel.ImportCertificates, []int{2, 3}, [][]string{
+			{"11010519491231002X", "N1", "市政府", "", "2024-01-01", "2029-01-01", "有效"},
+			{"440524188001010014", "N2", "市政府", "", "2024-01-01", "2029-01-01", "有效"}})
+		wantCode(t, err, apperr.Invalid, "certificate for an auxiliary")
+		if len(res.Errors) != 1 || res.Errors[0].Key != "personnel.auxiliary_no_certificate" {
+			t.Fatalf("report %+v", res.Errors)
+		}
+		if _, err := f.svc.Import(ctx, f.admin, personnel.ImportCertificates, []int{2}, [][]string{
+			{"11010519491231002X", "N1", "市政府", "", "2024-01-01", "2029-01-01", "有效"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := rosterNames(t, f, f.admin, personnel.Filter{CertState: personnel.StateValid}); !slices.Equal(got, []string{"甲"}) {
+			t.Fatalf("valid certificates %v", got)
+		}
+	})
 }

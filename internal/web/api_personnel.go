@@ -11,6 +11,7 @@ import (
 	"chengguan/internal/calendar"
 	"chengguan/internal/identity"
 	"chengguan/internal/personnel"
+	"chengguan/internal/personnel/sheet"
 )
 
 // personnelRoutes registers the personnel subsystem's API (issue 5).
@@ -71,6 +72,11 @@ func (s *Server) personnelRoutes(api huma.API) {
 		http.StatusCreated), s.apiPersonnelPaper)
 	huma.Register(api, reg("personnel-paper-redraw", http.MethodGet, "/papers/{id}/redraw",
 		"Repeat a paper's draw from its recorded seed", 0), s.apiPersonnelRedraw)
+	huma.Register(api, reg("personnel-import", http.MethodPost, "/import",
+		"Import an xlsx sheet of the roster, certificates or equipment: every row is checked and, only when all pass, "+
+			"all are written (all or nothing). Problems come back per row as error fields rows[N].column", 0), s.apiPersonnelImport)
+	huma.Register(api, reg("personnel-export", http.MethodGet, "/export",
+		"Export a list as xlsx (roster, certs, training, equipment), masked as the caller sees it", 0), s.apiPersonnelExport)
 	huma.Register(api, reg("personnel-score", http.MethodPost, "/papers/{id}/scores", "Record a candidate's score", 0),
 		s.apiPersonnelScore)
 }
@@ -593,4 +599,46 @@ type personnelScoreInput struct {
 func (s *Server) apiPersonnelScore(ctx context.Context, in *personnelScoreInput) (*personnelAnyOutput, error) {
 	sc, err := s.personnel.RecordScore(ctx, actorOf(ctx), in.ID, in.Body.PersonID, in.Body.Score)
 	return &personnelAnyOutput{Body: sc}, err
+}
+
+type personnelImportInput struct {
+	Kind    string `query:"kind" required:"true" enum:"roster,certificates,equipment"`
+	RawBody []byte `contentType:"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"`
+}
+
+type personnelImportOutput struct{ Body personnel.ImportResult }
+
+func (s *Server) apiPersonnelImport(ctx context.Context, in *personnelImportInput) (*personnelImportOutput, error) {
+	res, err := s.importXLSX(ctx, actorOf(ctx), in.Kind, in.RawBody)
+	if err != nil {
+		return nil, err
+	}
+	return &personnelImportOutput{Body: res}, nil
+}
+
+type personnelExportInput struct {
+	personnelRosterInput
+	List string `query:"list" enum:"roster,certs,training,equipment," doc:"which list; default the roster (with the roster filters)"`
+}
+
+type personnelExportOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}
+
+func (s *Server) apiPersonnelExport(ctx context.Context, in *personnelExportInput) (*personnelExportOutput, error) {
+	f, err := s.rosterFilter(ctx, in.UnitID, in.StaffType, in.Post, in.Status, in.Cert, in.Q)
+	if err != nil {
+		return nil, err
+	}
+	name, header, rows, err := s.exportList(ctx, actorOf(ctx), info(ctx).loc, in.List, f)
+	if err != nil {
+		return nil, err
+	}
+	b, err := sheet.Write(name, header, rows)
+	if err != nil {
+		return nil, apperr.Internalf("xlsx: %w", err)
+	}
+	return &personnelExportOutput{ContentType: xlsxType, ContentDisposition: `attachment; filename="personnel.xlsx"`, Body: b}, nil
 }

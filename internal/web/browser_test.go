@@ -205,6 +205,7 @@ type screen struct {
 
 func screens(t *testing.T, a *app) []screen {
 	officer := a.account(t, "officer")
+	person := loadPersonnelDemo(t, a)
 	return []screen{
 		{name: "login", path: "/login"},
 		{name: "home-admin", user: "admin", path: "/"},
@@ -231,6 +232,13 @@ func screens(t *testing.T, a *app) []screen {
 			do(t, tab, chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.cellsShown !== undefined`))
 		}},
 		{name: "calendar-2026", user: "admin", path: "/admin/calendar/2026"},
+		{name: "personnel-roster", user: "squadlead", path: "/personnel"},
+		{name: "personnel-card", user: "admin", path: "/personnel/people/" + person},
+		{name: "personnel-certs", user: "squadlead", path: "/personnel/boards/certs"},
+		{name: "personnel-training", user: "supervisor", path: "/personnel/boards/training"},
+		{name: "personnel-equipment", user: "squadlead", path: "/personnel/boards/equipment"},
+		{name: "personnel-staffing", user: "supervisor", path: "/personnel/boards/staffing"},
+		{name: "personnel-import", user: "admin", path: "/personnel/import"},
 	}
 }
 

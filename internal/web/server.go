@@ -75,7 +75,8 @@ func New(d Deps) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	if d.Personnel == nil {
-		d.Personnel = personnel.NewService(storage.NewPersonnelStore(d.DB), ids.New, nil, personnel.Options{})
+		d.Personnel = personnel.NewService(storage.NewPersonnelStore(d.DB), ids.New, nil,
+			personnel.Options{MinPer10k: float64(d.Config.PersonnelMinPer10k)})
 	}
 	return &Server{personnel: d.Personnel,
 		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, ledger: d.Ledger, i18n: d.I18n, log: d.Log,

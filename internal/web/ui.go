@@ -73,6 +73,7 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/calendar", s.page(s.calendarPage))
 	mux.Handle("GET /admin/calendar/{year}", s.page(s.calendarYearPage))
 	mux.Handle("POST /admin/calendar/{year}", s.page(s.calendarYearSave))
+	s.personnelUIRoutes(mux)
 }
 
 func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
@@ -199,6 +200,7 @@ type homeData struct {
 	RoleCounts              []roleCount
 	Team                    []identity.Account
 	TeamUnit                string
+	Personnel               *squadPersonnel // a squad leader's staff: expiring certificates, today's duties
 }
 
 // place is one unit where the user holds roles: its chain from the city,
@@ -262,6 +264,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			d.Team, d.TeamUnit = team, as.UnitName
+			if d.Personnel, err = s.squadPersonnel(r, actor); err != nil {
+				return err
+			}
 			break
 		}
 	}
