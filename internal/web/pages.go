@@ -35,6 +35,8 @@ func templateFuncs() template.FuncMap {
 		"has":    func(list []string, s string) bool { return contains(list, s) },
 		"inc":    func(i int) int { return i + 1 },
 		"neg":    func(i int) int { return -i },
+		// hm is the time of day in Asia/Shanghai.
+		"hm": func(t time.Time) string { return t.In(calendar.Location()).Format("15:04") },
 		// day prints a civil date, "—" for none.
 		"day": func(d calendar.Date) string {
 			if d == (calendar.Date{}) {
