@@ -617,7 +617,12 @@ func (s *Server) apiPersonnelImport(ctx context.Context, in *personnelImportInpu
 }
 
 type personnelExportInput struct {
-	personnelRosterInput
+	UnitID    string `query:"unit_id" maxLength:"36"`
+	StaffType string `query:"staff_type" enum:"civil_servant,civil_managed,institution,auxiliary,dispatched,"`
+	Post      string `query:"post" enum:"member,squad_head,legal_officer,leader,assistant,other,"`
+	Status    string `query:"status" enum:"on_duty,leave,sick_leave,training,suspended,transferred_out,"`
+	Cert      string `query:"cert" enum:"valid,expiring,expired,none,suspended,revoked,pending,"`
+	Q         string `query:"q" maxLength:"50"`
 	List string `query:"list" enum:"roster,certs,training,equipment," doc:"which list; default the roster (with the roster filters)"`
 }
 

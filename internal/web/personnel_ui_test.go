@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
 	"chengguan/internal/personnel"
+	"chengguan/internal/personnel/sheet"
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
 )
@@ -64,3 +66,56 @@ func TestPersonnelPagesShowTheDemoCity(t *testing.T) {
 	}
 	a.loginDemo(t, "auxiliary").get(t, "/personnel").wantStatus(t, http.StatusForbidden)
 }
+
+func TestPersonnelExportMasksAsTheScreenAndImportIsAllOrNothing(t *testing.T) {
+	a := startApp(t, storagetest.OpenSQLite(t))
+	loadPersonnelDemo(t, a)
+	admin, lead := a.loginDemo(t, "admin"), a.loginDemo(t, "squadlead")
+	read := func(r *reply) [][]string {
+		t.Helper()
+		r.wantStatus(t, http.StatusOK)
+		tb, err := sheet.Read(r.body, "", []string{"姓名", "身份证号", "性别", "编制类型", "岗位", "职务", "单位", "电话", "入职日期", "执法证", "有效期至"},
+			sheet.DefaultLimits())
+		if err != nil {
+			t.Fatalf("export: %v", err)
+		}
+		return tb.Rows
+	}
+	rows := read(lead.get(t, "/personnel/export.xlsx?q=孙执法"))
+	if len(rows) != 1 || !strings.Contains(rows[0][1], "********") || !strings.Contains(rows[0][7], "****") {
+		t.Fatalf("squad leader's export %v, want masked", rows)
+	}
+	rows = read(admin.get(t, "/api/v1/personnel/export?q=孙执法"))
+	if len(rows) != 1 || strings.Contains(rows[0][1], "*") {
+		t.Fatalf("administrator's export %v, want full", rows)
+	}
+
+	xlsx, err := sheet.Write("装备", personnel.ImportHeaders[personnel.ImportEquipment], [][]string{
+		{"执法记录仪", "NEW-1", "X", "419901-ZD01", "完好"},
+		{"飞机", "NEW-2", "X", "419901-ZD01", "完好"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := admin.do(t, http.MethodPost, "/api/v1/personnel/import?kind=equipment", bytes.NewReader(xlsx), "Content-Type", xlsxType)
+	e := r.wantError(t, http.StatusBadRequest, "invalid")
+	if e.field("rows[3].类型") == "" {
+		t.Fatalf("no per-row report in %s", r)
+	}
+	if strings.Contains(lead.get(t, "/personnel/boards/equipment").String(), "NEW-1") {
+		t.Fatalf("a refused import wrote its good row")
+	}
+	lead.do(t, http.MethodPost, "/api/v1/personnel/import?kind=equipment", bytes.NewReader(xlsx), "Content-Type", xlsxType).
+		wantError(t, http.StatusForbidden, "forbidden")
+	xlsx, _ = sheet.Write("装备", personnel.ImportHeaders[personnel.ImportEquipment], [][]string{{"执法记录仪", "NEW-1", "X", "419901-ZD01", "完好"}})
+	r = admin.do(t, http.MethodPost, "/api/v1/personnel/import?kind=equipment", bytes.NewReader(xlsx), "Content-Type", xlsxType)
+	r.wantStatus(t, http.StatusOK)
+	if !strings.Contains(lead.get(t, "/personnel/boards/equipment").String(), "NEW-1") {
+		t.Fatalf("the import did not write")
+	}
+	// Not an xlsx at all.
+	admin.do(t, http.MethodPost, "/api/v1/personnel/import?kind=roster", strings.NewReader("a,b\n"), "Content-Type", xlsxType).
+		wantError(t, http.StatusBadRequest, "invalid")
+}
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
