@@ -13,12 +13,12 @@ import (
 func parseDate(s string) (Date, error) { return calendar.ParseDate(s) }
 
 // scopedPeople loads every person the actor may view, by ID.
-func (s *Service) scopedPeople(ctx context.Context, actor *identity.Actor) (identity.Scope, map[string]Person, error) {
+func (s *Service) scopedPeople(ctx context.Context, actor *identity.Actor) (identity.Scope, map[string]*Person, error) {
 	scope, d := identity.ScopeFor(actor, identity.ActPersonnelView)
 	if err := d.Err(); err != nil {
 		return scope, nil, err
 	}
-	people, err := s.peopleByID(ctx, scope)
+	people, _, err := s.peopleByID(ctx, scope)
 	return scope, people, err
 }
 
@@ -37,13 +37,20 @@ func (s *Service) CertificateBoard(ctx context.Context, actor *identity.Actor) (
 	if err != nil {
 		return nil, err
 	}
-	docs, err := s.store.DocsIn(ctx, KindCertificate, scope.All, scope.Paths)
+	// Issued certificates by their columns only: the board needs no body.
+	docs, err := s.store.Columns(ctx, DocFilter{Kind: KindCertificate, All: scope.All, Paths: scope.Paths, Tag: string(CertValid)})
 	if err != nil {
 		return nil, err
 	}
-	certs, err := decodeDocs[Certificate](docs)
-	if err != nil {
-		return nil, err
+	certs := make([]Certificate, 0, len(docs))
+	for _, d := range docs {
+		from, _ := parseDate(d.From)
+		to, err := parseDate(d.To)
+		if err != nil {
+			continue
+		}
+		certs = append(certs, Certificate{ID: d.ID, PersonID: d.Owner, Number: d.Ref, Status: CertStatus(d.Tag),
+			ValidFrom: from, ValidTo: to, Version: d.Version})
 	}
 	day := DateOf(s.now())
 	out := []ExpiryLine{}
@@ -52,7 +59,7 @@ func (s *Service) CertificateBoard(ctx context.Context, actor *identity.Actor) (
 		if !ok || !p.Active(day) {
 			continue
 		}
-		out = append(out, ExpiryLine{Person: Masked(p), Certificate: c, State: c.StateOn(day), Days: daysBetween(day, c.ValidTo)})
+		out = append(out, ExpiryLine{Person: Masked(*p), Certificate: c, State: c.StateOn(day), Days: daysBetween(day, c.ValidTo)})
 	}
 	return out, nil
 }
@@ -75,16 +82,15 @@ func (s *Service) TrainingBoard(ctx context.Context, actor *identity.Actor, all 
 	if err != nil {
 		return nil, err
 	}
-	docs, err := s.store.DocsIn(ctx, KindTraining, scope.All, scope.Paths)
-	if err != nil {
-		return nil, err
-	}
-	ts, err := decodeDocs[Training](docs)
+	docs, err := s.store.Columns(ctx, DocFilter{Kind: KindTraining, All: scope.All, Paths: scope.Paths})
 	if err != nil {
 		return nil, err
 	}
 	byPerson := map[string][]Training{}
-	for _, t := range ts {
+	for _, d := range docs {
+		t := Training{ID: d.ID, PersonID: d.Owner, Kind: TrainingKind(d.Tag), Level: OrganiserLevel(d.Tag2), Hours: int(d.Num)}
+		t.Start, _ = parseDate(d.From)
+		t.End, _ = parseDate(d.To)
 		byPerson[t.PersonID] = append(byPerson[t.PersonID], t)
 	}
 	day := DateOf(s.now())
@@ -95,9 +101,9 @@ func (s *Service) TrainingBoard(ctx context.Context, actor *identity.Actor, all 
 			continue
 		}
 		mine := byPerson[p.ID]
-		l := TrainingLine{Person: Masked(p), InitialDone: completed(mine, TrainInitial, day)}
+		l := TrainingLine{Person: Masked(*p), InitialDone: completed(mine, TrainInitial, day)}
 		l.AppointmentDue = p.Post == PostSquadHead && !completed(mine, TrainAppointment, day)
-		concerned, ok, last := TrainingCompliance(p, mine, day)
+		concerned, ok, last := TrainingCompliance(*p, mine, day)
 		l.ProvincialDue = concerned && !ok
 		if !isZero(last.End) {
 			l.LastProvincial = last.End.String()
@@ -131,7 +137,11 @@ type StaffingBoard struct {
 // Staffing computes the staffing board on the day of now. Jurisdictions are
 // the units of kind district (a city without districts: the city).
 func (s *Service) Staffing(ctx context.Context, actor *identity.Actor) (StaffingBoard, error) {
-	scope, people, err := s.scopedPeople(ctx, actor)
+	scope, d := identity.ScopeFor(actor, identity.ActPersonnelView)
+	if err := d.Err(); err != nil {
+		return StaffingBoard{}, err
+	}
+	_, all, err := s.peopleByID(ctx, scope)
 	if err != nil {
 		return StaffingBoard{}, err
 	}
@@ -155,10 +165,6 @@ func (s *Service) Staffing(ctx context.Context, actor *identity.Actor) (Staffing
 	}
 	day := DateOf(s.now())
 	b := StaffingBoard{Minimum: s.minPer10k, Districts: []Staffing{}}
-	var all []Person
-	for _, p := range people {
-		all = append(all, p)
-	}
 	for _, u := range units {
 		id, path, name := u[0], u[1], u[2]
 		if !scope.Contains(path) {
@@ -208,7 +214,7 @@ func (s *Service) DutiesAround(ctx context.Context, actor *identity.Actor, from,
 	for _, d := range ds {
 		if d.End.After(from) && d.Start.Before(to) {
 			if p, ok := people[d.PersonID]; ok {
-				out = append(out, DutyLine{Person: Masked(p), Duty: d})
+				out = append(out, DutyLine{Person: Masked(*p), Duty: d})
 			}
 		}
 	}

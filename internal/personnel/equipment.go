@@ -196,7 +196,7 @@ func (s *Service) EquipmentBoard(ctx context.Context, actor *identity.Actor, kin
 			current[a.EquipmentID] = a
 		}
 	}
-	people, err := s.peopleByID(ctx, scope)
+	people, _, err := s.peopleByID(ctx, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func (s *Service) EquipmentBoard(ctx context.Context, actor *identity.Actor, kin
 		l := EquipmentLine{Equipment: e}
 		if a, ok := current[e.ID]; ok {
 			if p, ok := people[a.PersonID]; ok {
-				mp := Masked(p)
+				mp := Masked(*p)
 				l.Holder = &mp
 			}
 			l.Since = a.From
@@ -224,14 +224,14 @@ func (s *Service) EquipmentBoard(ctx context.Context, actor *identity.Actor, kin
 	return out, nil
 }
 
-func (s *Service) peopleByID(ctx context.Context, scope identity.Scope) (map[string]Person, error) {
-	rows, _, err := s.store.People(ctx, Filter{All: scope.All, Paths: scope.Paths})
+func (s *Service) peopleByID(ctx context.Context, scope identity.Scope) (map[string]*Person, []Person, error) {
+	people, err := s.store.Brief(ctx, scope.All, scope.Paths)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make(map[string]Person, len(rows))
-	for _, r := range rows {
-		out[r.Person.ID] = r.Person
+	out := make(map[string]*Person, len(people))
+	for i := range people {
+		out[people[i].ID] = &people[i]
 	}
-	return out, nil
+	return out, people, nil
 }

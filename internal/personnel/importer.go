@@ -200,7 +200,8 @@ func (s *Service) importRoster(ctx context.Context, actor *identity.Actor, scope
 			}
 			seen[p.IDNumber] = line
 		}
-		if len(bad) > 0 {
+		if len(bad) > 0 || len(res.Errors) > 0 {
+			// Once any row failed nothing is written: only check the rest.
 			res.Errors = append(res.Errors, bad...)
 			continue
 		}
@@ -295,7 +296,7 @@ func (s *Service) importCertificates(ctx context.Context, actor *identity.Actor,
 		if okF && okT && c.ValidTo.Compare(c.ValidFrom) < 0 {
 			bad = append(bad, RowError{Line: line, Column: "有效期止", Key: "personnel.period_order"})
 		}
-		if len(bad) > 0 {
+		if len(bad) > 0 || len(res.Errors) > 0 {
 			res.Errors = append(res.Errors, bad...)
 			continue
 		}
@@ -308,7 +309,7 @@ func (s *Service) importCertificates(ctx context.Context, actor *identity.Actor,
 		if err != nil {
 			return err
 		}
-		ch.Docs = append(ch.Docs, Doc{Kind: KindCertificate, ID: c.ID, Owner: c.PersonID, UnitPath: p.Person.UnitPath,
+		ch.Docs = append(ch.Docs, Doc{Kind: KindCertificate, ID: c.ID, Owner: c.PersonID, Ref: c.Number, UnitPath: p.Person.UnitPath,
 			Tag: string(c.Status), From: c.ValidFrom.String(), To: c.ValidTo.String(), Version: 1, At: at,
 			By: identity.LedgerActor(actor), Body: b})
 		ch.Ledger = append(ch.Ledger, rec)
@@ -360,7 +361,7 @@ func (s *Service) importEquipment(ctx context.Context, actor *identity.Actor, sc
 		} else if !scope.Contains(u[1]) {
 			bad = append(bad, RowError{Line: line, Column: "单位编码", Key: "perm.outside_jurisdiction"})
 		}
-		if len(bad) > 0 {
+		if len(bad) > 0 || len(res.Errors) > 0 {
 			res.Errors = append(res.Errors, bad...)
 			continue
 		}

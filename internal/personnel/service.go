@@ -421,7 +421,7 @@ func (s *Service) saveCert(ctx context.Context, actor *identity.Actor, row Row, 
 		// the person: it is derived from the certificates, whose history is kept.
 		sums = append(sums, Summary{PersonID: row.Person.ID, CertStatus: cs, CertTo: to})
 	}
-	d := Doc{Kind: KindCertificate, ID: c.ID, Owner: c.PersonID, UnitPath: row.Person.UnitPath, Tag: string(c.Status),
+	d := Doc{Kind: KindCertificate, ID: c.ID, Owner: c.PersonID, Ref: c.Number, UnitPath: row.Person.UnitPath, Tag: string(c.Status),
 		From: c.ValidFrom.String(), To: c.ValidTo.String()}
 	var before any
 	if prev != nil {
@@ -526,7 +526,7 @@ func (s *Service) SaveTraining(ctx context.Context, actor *identity.Actor, t Tra
 		t.ID = s.newID()
 	}
 	d := Doc{Kind: KindTraining, ID: t.ID, Owner: t.PersonID, UnitPath: row.Person.UnitPath, Tag: string(t.Kind),
-		From: t.Start.String(), To: t.End.String()}
+		Tag2: string(t.Level), Num: int64(t.Hours), From: t.Start.String(), To: t.End.String()}
 	if err := s.saveDoc(ctx, actor, d, prevV, anyOrNil(prev), &t); err != nil {
 		return t, err
 	}

@@ -41,6 +41,8 @@ type Doc struct {
 	Ref      string
 	UnitPath string
 	Tag      string
+	Tag2     string // a second code: a course's organiser level
+	Num      int64  // a number to sum: a course's hours
 	From, To string
 	Version  int
 	At       time.Time
@@ -96,6 +98,15 @@ type Filter struct {
 	ActiveOnly bool
 }
 
+// DocFilter selects docs by their columns.
+type DocFilter struct {
+	Kind     Kind
+	All      bool
+	Paths    []string
+	Tag      string
+	ToAtMost string // t_to <= this
+}
+
 // Revision is one stored version of a record, for its history.
 type Revision struct {
 	Kind    Kind      `json:"kind"`
@@ -130,6 +141,11 @@ type Store interface {
 	History(ctx context.Context, id string) ([]Revision, error)
 	// UnitPath returns the materialised path and name of an organisation unit, or NotFound.
 	UnitPath(ctx context.Context, unitID string) (path, name string, err error)
+	// Brief lists the people within paths (all when all) with only the
+	// columns lists need: no unit ID, ID or phone numbers, no JSON to decode.
+	Brief(ctx context.Context, all bool, paths []string) ([]Person, error)
+	// Columns lists docs without their bodies (Body nil).
+	Columns(ctx context.Context, f DocFilter) ([]Doc, error)
 	// UnitCodes maps every unit's code to its ID and path.
 	UnitCodes(ctx context.Context) (map[string][2]string, error)
 	// UnitsOfKind lists the units of a kind within the subtree at path: ID, path, name.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"chengguan/internal/apperr"
+	"chengguan/internal/calendar"
 	"chengguan/internal/identity"
 	"chengguan/internal/ledger"
 	"chengguan/internal/personnel"
@@ -43,16 +44,17 @@ func (s *PersonnelStore) Apply(ctx context.Context, ch personnel.Change) error {
 			var err error
 			if p.Version == 1 {
 				res, err = q.ExecContext(ctx, `INSERT INTO personnel_people (id, account_id, unit_id, unit_path, name, staff_type, post,
-					hired_on, left_on, cert_status, cert_to, body, version, updated_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+					hired_on, left_on, cert_status, cert_to, body, version, updated_at, level)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 					p.ID, nullText(p.AccountID), nullText(p.UnitID), p.UnitPath, p.Name, string(p.StaffType), string(p.Post),
-					dateText(p.HiredOn), dateText(p.LeftOn), string(r.CertStatus), r.CertTo, string(r.Body), p.Version, ms(p.UpdatedAt))
+					dateText(p.HiredOn), dateText(p.LeftOn), string(r.CertStatus), r.CertTo, string(r.Body), p.Version, ms(p.UpdatedAt),
+					string(p.Level))
 			} else {
 				res, err = q.ExecContext(ctx, `UPDATE personnel_people SET account_id = $2, unit_id = $3, unit_path = $4, name = $5,
-					staff_type = $6, post = $7, hired_on = $8, left_on = $9, body = $10, version = $11, updated_at = $12
+					staff_type = $6, post = $7, hired_on = $8, left_on = $9, body = $10, version = $11, updated_at = $12, level = $14
 					WHERE id = $1 AND version = $13`,
 					p.ID, nullText(p.AccountID), nullText(p.UnitID), p.UnitPath, p.Name, string(p.StaffType), string(p.Post),
-					dateText(p.HiredOn), dateText(p.LeftOn), string(r.Body), p.Version, ms(p.UpdatedAt), p.Version-1)
+					dateText(p.HiredOn), dateText(p.LeftOn), string(r.Body), p.Version, ms(p.UpdatedAt), p.Version-1, string(p.Level))
 			}
 			if err := oneRow(res, err); err != nil {
 				return err
@@ -74,14 +76,15 @@ func (s *PersonnelStore) Apply(ctx context.Context, ch personnel.Change) error {
 			var err error
 			if d.Version == 1 {
 				res, err = q.ExecContext(ctx, `INSERT INTO personnel_docs (kind, id, owner_id, ref_id, unit_path, tag, t_from, t_to,
-					body, version, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-					string(d.Kind), d.ID, d.Owner, d.Ref, d.UnitPath, d.Tag, d.From, d.To, string(d.Body), d.Version, ms(d.At), d.By)
+					body, version, updated_at, updated_by, tag2, num) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+					string(d.Kind), d.ID, d.Owner, d.Ref, d.UnitPath, d.Tag, d.From, d.To, string(d.Body), d.Version, ms(d.At), d.By,
+					d.Tag2, d.Num)
 			} else {
 				res, err = q.ExecContext(ctx, `UPDATE personnel_docs SET owner_id = $3, ref_id = $4, unit_path = $5, tag = $6,
-					t_from = $7, t_to = $8, body = $9, version = $10, updated_at = $11, updated_by = $12
+					t_from = $7, t_to = $8, body = $9, version = $10, updated_at = $11, updated_by = $12, tag2 = $14, num = $15
 					WHERE kind = $1 AND id = $2 AND version = $13`,
 					string(d.Kind), d.ID, d.Owner, d.Ref, d.UnitPath, d.Tag, d.From, d.To, string(d.Body), d.Version, ms(d.At), d.By,
-					d.Version-1)
+					d.Version-1, d.Tag2, d.Num)
 			}
 			if err := oneRow(res, err); err != nil {
 				return err
@@ -207,23 +210,28 @@ func (s *PersonnelStore) People(ctx context.Context, f personnel.Filter) ([]pers
 		w.add("cert_status = 'valid' AND cert_to > " + w.arg(f.Day.AddDays(personnel.ExpiryWarnDays).String()))
 	}
 	if f.Status != "" {
+		// The set of people with a period covering the day is small; it is
+		// computed once rather than probed for every row.
 		d := w.arg(day)
-		covering := `SELECT 1 FROM personnel_docs d WHERE d.kind = 'period' AND d.owner_id = personnel_people.id
-			AND d.t_from <= ` + d + ` AND (d.t_to = '' OR d.t_to >= ` + d + `)`
+		covering := `SELECT owner_id FROM personnel_docs WHERE kind = 'period'
+			AND t_from <= ` + d + ` AND (t_to = '' OR t_to >= ` + d + `)`
 		if f.Status == personnel.StatusOnDuty {
-			w.add("NOT EXISTS (" + covering + " AND d.tag <> 'on_duty')")
+			w.add("id NOT IN (" + covering + " AND tag <> 'on_duty')")
 		} else {
-			w.add("EXISTS (" + covering + " AND d.tag = " + w.arg(string(f.Status)) + ")")
+			w.add("id IN (" + covering + " AND tag = " + w.arg(string(f.Status)) + ")")
 		}
 	}
 	var total int
 	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM personnel_people`+w.sql(), w.args...).Scan(&total); err != nil {
 		return nil, 0, mapErr(err, "")
 	}
-	q := `SELECT ` + personCols + ` FROM personnel_people` + w.sql() + ` ORDER BY unit_path, name, id`
+	// The page is chosen on the covering index alone; only its rows' bodies are read.
+	page := `SELECT id, unit_path, name FROM personnel_people` + w.sql() + ` ORDER BY unit_path, name, id`
 	if f.Limit > 0 {
-		q += " LIMIT " + w.arg(f.Limit) + " OFFSET " + w.arg(f.Offset)
+		page += " LIMIT " + w.arg(f.Limit) + " OFFSET " + w.arg(f.Offset)
 	}
+	q := `SELECT p.cert_status, p.cert_to, p.body FROM (` + page + `) pg JOIN personnel_people p ON p.id = pg.id
+		ORDER BY pg.unit_path, pg.name, pg.id`
 	rows, err := s.db.Reader().QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, 0, mapErr(err, "")
@@ -240,13 +248,13 @@ func (s *PersonnelStore) People(ctx context.Context, f personnel.Filter) ([]pers
 	return out, total, mapErr(rows.Err(), "")
 }
 
-const docCols = `kind, id, owner_id, ref_id, unit_path, tag, t_from, t_to, body, version, updated_at, updated_by`
+const docCols = `kind, id, owner_id, ref_id, unit_path, tag, t_from, t_to, body, version, updated_at, updated_by, tag2, num`
 
 func scanDoc(sc interface{ Scan(...any) error }) (personnel.Doc, error) {
 	var d personnel.Doc
 	var kind, body string
 	var at int64
-	if err := sc.Scan(&kind, &d.ID, &d.Owner, &d.Ref, &d.UnitPath, &d.Tag, &d.From, &d.To, &body, &d.Version, &at, &d.By); err != nil {
+	if err := sc.Scan(&kind, &d.ID, &d.Owner, &d.Ref, &d.UnitPath, &d.Tag, &d.From, &d.To, &body, &d.Version, &at, &d.By, &d.Tag2, &d.Num); err != nil {
 		return d, err
 	}
 	d.Kind, d.Body, d.At = personnel.Kind(kind), []byte(body), fromMs(at)
@@ -360,6 +368,73 @@ func (s *PersonnelStore) UnitCodes(ctx context.Context) (map[string][2]string, e
 			return nil, mapErr(err, "")
 		}
 		out[code] = u
+	}
+	return out, mapErr(rows.Err(), "")
+}
+
+// Brief implements personnel.Store: people from the indexed columns alone
+// (no unit ID: the unit path places them).
+func (s *PersonnelStore) Brief(ctx context.Context, all bool, paths []string) ([]personnel.Person, error) {
+	var w where
+	w.add(w.scopeCond(identity.Scope{All: all, Paths: paths}, "unit_path"))
+	// Only columns of the roster index: the rows themselves are not read.
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, unit_path, name, staff_type, post, level,
+		hired_on, left_on FROM personnel_people`+w.sql()+` ORDER BY unit_path, name, id`, w.args...)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	defer rows.Close()
+	// Person is large; growing a slice of 20,000 by doubling costs more
+	// than counting first.
+	var n int
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM personnel_people`+w.sql(), w.args...).Scan(&n); err != nil {
+		return nil, mapErr(err, "")
+	}
+	out := make([]personnel.Person, 0, n+16)
+	for rows.Next() {
+		var p personnel.Person
+		var staff, post, level, hired, left string
+		if err := rows.Scan(&p.ID, &p.UnitPath, &p.Name, &staff, &post, &level, &hired, &left); err != nil {
+			return nil, mapErr(err, "")
+		}
+		p.StaffType, p.Post, p.Level = personnel.StaffType(staff), personnel.Post(post), personnel.CadreLevel(level)
+		if hired != "" {
+			p.HiredOn, _ = calendar.ParseDate(hired)
+		}
+		if left != "" {
+			p.LeftOn, _ = calendar.ParseDate(left)
+		}
+		out = append(out, p)
+	}
+	return out, mapErr(rows.Err(), "")
+}
+
+// Columns implements personnel.Store: docs without their bodies.
+func (s *PersonnelStore) Columns(ctx context.Context, f personnel.DocFilter) ([]personnel.Doc, error) {
+	var w where
+	w.add("kind = " + w.arg(string(f.Kind)))
+	w.add(w.scopeCond(identity.Scope{All: f.All, Paths: f.Paths}, "unit_path"))
+	if f.Tag != "" {
+		w.add("tag = " + w.arg(f.Tag))
+	}
+	if f.ToAtMost != "" {
+		w.add("t_to <= " + w.arg(f.ToAtMost))
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT kind, id, owner_id, ref_id, unit_path, tag, tag2, num, t_from, t_to, version
+		FROM personnel_docs`+w.sql(), w.args...)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	defer rows.Close()
+	var out []personnel.Doc
+	for rows.Next() {
+		var d personnel.Doc
+		var kind string
+		if err := rows.Scan(&kind, &d.ID, &d.Owner, &d.Ref, &d.UnitPath, &d.Tag, &d.Tag2, &d.Num, &d.From, &d.To, &d.Version); err != nil {
+			return nil, mapErr(err, "")
+		}
+		d.Kind = personnel.Kind(kind)
+		out = append(out, d)
 	}
 	return out, mapErr(rows.Err(), "")
 }

@@ -35,7 +35,7 @@ type personnelFixture struct {
 	now                 time.Time
 }
 
-func newPersonnelFixture(t *testing.T, db *storage.DB) personnelFixture {
+func newPersonnelFixture(t testing.TB, db *storage.DB) personnelFixture {
 	t.Helper()
 	tr := makeTree(t, storage.NewIdentityStore(db))
 	now := pday("2026-06-01").Start().Add(10 * time.Hour)

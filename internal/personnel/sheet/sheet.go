@@ -67,8 +67,8 @@ var formulaCell = regexp.MustCompile(`<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[ >/]`)
 // Read reads the sheet named want (or, when there is none, the first sheet)
 // of an xlsx file and checks that its first row is header. Before excelize
 // opens the file it checks the size, that it is a zip, the parts'
-// uncompressed sizes (a zip bomb), and that no cell holds a formula;
-// merged cells are refused too. Any problem refuses the whole file.
+// uncompressed sizes (a zip bomb), and that no cell holds a formula and no
+// cells are merged. Rows are then streamed. Any problem refuses the whole file.
 func Read(data []byte, want string, header []string, lim Limits) (Table, error) {
 	if int64(len(data)) > lim.MaxFileBytes {
 		return Table{}, problem("personnel.xlsx_too_large", map[string]any{"Limit": byteSize(lim.MaxFileBytes)}, nil)
@@ -103,6 +103,11 @@ func Read(data []byte, want string, header []string, lim Limits) (Table, error) 
 		if err != nil || int64(len(b)) > lim.MaxXMLBytes {
 			return Table{}, problem("personnel.xlsx_too_large", map[string]any{"Limit": byteSize(lim.MaxXMLBytes)}, err)
 		}
+		// Merged cells, found in the XML: excelize's GetMergeCells would
+		// load the whole sheet into memory, which streaming avoids.
+		if bytes.Contains(b, []byte("<mergeCell ")) {
+			return Table{}, problem("personnel.xlsx_merged", nil, nil)
+		}
 		if m := formulaCell.FindSubmatch(b); m != nil {
 			row := strings.TrimLeft(string(m[1]), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 			return Table{}, problem("personnel.xlsx_formula", map[string]any{"Row": row, "Cell": string(m[1])}, nil)
@@ -123,13 +128,6 @@ func Read(data []byte, want string, header []string, lim Limits) (Table, error) 
 		if s == want {
 			name = s
 		}
-	}
-	merged, err := f.GetMergeCells(name)
-	if err != nil {
-		return Table{}, problem("personnel.xlsx_unreadable", map[string]any{"Problem": err.Error()}, err)
-	}
-	if len(merged) > 0 {
-		return Table{}, problem("personnel.xlsx_merged", nil, nil)
 	}
 	rows, err := f.Rows(name)
 	if err != nil {

@@ -13,6 +13,7 @@ CREATE TABLE personnel_people (
     name         TEXT NOT NULL,
     staff_type   TEXT NOT NULL,
     post         TEXT NOT NULL,
+    level        TEXT NOT NULL,          -- cadre level, '' none
     hired_on     TEXT NOT NULL,          -- YYYY-MM-DD or ''
     left_on      TEXT NOT NULL,
     cert_status  TEXT NOT NULL,          -- summary of the best certificate, '' none
@@ -21,7 +22,9 @@ CREATE TABLE personnel_people (
     version      BIGINT NOT NULL,
     updated_at   BIGINT NOT NULL
 );
-CREATE INDEX personnel_people_path ON personnel_people(unit_path, name);
+-- The roster is listed in (unit, name) order and filtered on these columns:
+-- the index covers them, so a page never sorts or scans the JSON bodies.
+CREATE INDEX personnel_people_roster ON personnel_people(unit_path, name, id, staff_type, post, level, cert_status, cert_to, hired_on, left_on);
 CREATE UNIQUE INDEX personnel_people_account ON personnel_people(account_id) WHERE account_id IS NOT NULL;
 
 CREATE TABLE personnel_docs (
@@ -31,6 +34,8 @@ CREATE TABLE personnel_docs (
     ref_id      TEXT NOT NULL,
     unit_path   TEXT NOT NULL,
     tag         TEXT NOT NULL,
+    tag2        TEXT NOT NULL,          -- a second code (a course's organiser level)
+    num         BIGINT NOT NULL,        -- a number to sum (a course's hours)
     t_from      TEXT NOT NULL,
     t_to        TEXT NOT NULL,
     body        TEXT NOT NULL,
