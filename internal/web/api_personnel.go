@@ -623,7 +623,7 @@ type personnelExportInput struct {
 	Status    string `query:"status" enum:"on_duty,leave,sick_leave,training,suspended,transferred_out,"`
 	Cert      string `query:"cert" enum:"valid,expiring,expired,none,suspended,revoked,pending,"`
 	Q         string `query:"q" maxLength:"50"`
-	List string `query:"list" enum:"roster,certs,training,equipment," doc:"which list; default the roster (with the roster filters)"`
+	List      string `query:"list" enum:"roster,certs,training,equipment," doc:"which list; default the roster (with the roster filters)"`
 }
 
 type personnelExportOutput struct {
