@@ -30,6 +30,7 @@ import (
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/ids"
+	"chengguan/internal/personnel"
 	"chengguan/internal/storage"
 	"chengguan/internal/urban"
 	"chengguan/internal/urban/taxonomy"
@@ -69,6 +70,9 @@ Commands:
                  --file F.csv; every problem is printed with its line
   category export
                  write the catalogue as CSV (UTF-8 with BOM): [--out FILE]
+  personnel import
+                 import an xlsx sheet of the roster, certificates or equipment, all or nothing:
+                 --file F.xlsx [--kind roster|certificates|equipment]
   ledger checkpoint
                  sign the ledger's head with the installation key, store it, print its JSON: [--out FILE]
   ledger verify  check the ledger's hash chain and checkpoints: [--checkpoint FILE ...] [--public-key FILE ...]
@@ -92,7 +96,7 @@ func Main(ctx context.Context, env Env) int {
 		return 0
 	}
 	name, args := env.Args[0], env.Args[1:]
-	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar" || name == "ledger" || name == "grid" || name == "category") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar" || name == "ledger" || name == "grid" || name == "category" || name == "personnel") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = name+" "+args[0], args[1:]
 	}
 	cmd, ok := commands()[name]
@@ -178,6 +182,7 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 		"grid import":       gridImport,
 		"category import":   categoryImport,
 		"category export":   categoryExport,
+		"personnel import":  personnelImport,
 		"ledger checkpoint": ledgerCheckpoint,
 		"ledger verify":     ledgerVerify,
 		"ledger pubkey":     ledgerPubkey,
@@ -203,6 +208,8 @@ type app struct {
 	calendar *calendar.Service
 	grid     *grid.Service
 	taxonomy *taxonomy.Service
+	// personnel is the enforcement personnel subsystem (issue 5).
+	personnel *personnel.Service
 }
 
 // open opens and migrates the database and builds the services.
@@ -225,7 +232,8 @@ func open(ctx context.Context, cfg *config.Config) (*app, error) {
 	}
 	cal := calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)
 	return &app{db: db, identity: svc, calendar: cal, grid: grid.NewService(storage.NewGridStore(db), ids.New, nil),
-		taxonomy: taxonomy.NewService(storage.NewTaxonomyStore(db), storage.NewIdentityStore(db), cal, ids.New, nil)}, nil
+		taxonomy:  taxonomy.NewService(storage.NewTaxonomyStore(db), storage.NewIdentityStore(db), cal, ids.New, nil),
+		personnel: personnel.NewService(storage.NewPersonnelStore(db), ids.New, nil, personnel.Options{MinPer10k: float64(cfg.PersonnelMinPer10k)})}, nil
 }
 
 // cases builds the closed loop's service with the evidence store, which
@@ -329,8 +337,16 @@ func loadDemoCity(ctx context.Context, cfg *config.Config, env Env) error {
 		if err != nil {
 			return err
 		}
+		pres, err := demo.LoadPersonnel(ctx, a.identity, a.personnel, time.Now())
+		if err != nil {
+			return err
+		}
 		w := env.Stdout
-		if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated && !catsCreated {
+		if pres.People > 0 {
+			fmt.Fprintf(w, "demo personnel loaded: %d people, %d certificates, %d items of equipment, %d trainings\n",
+				pres.People, pres.Certificates, pres.Equipment, pres.Trainings)
+		}
+		if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated && !catsCreated && pres.People == 0 {
 			fmt.Fprintln(w, "demo city 示范市 already loaded; nothing changed")
 		} else {
 			fmt.Fprintf(w, "demo city 示范市 loaded: %d units, %d accounts created\n", res.UnitsCreated, res.AccountsCreated)
@@ -625,7 +641,7 @@ func serve(ctx context.Context, cfg *config.Config, env Env) error {
 		if err != nil {
 			return err
 		}
-		srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid, Taxonomy: a.taxonomy,
+		srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid, Taxonomy: a.taxonomy, Personnel: a.personnel,
 			Ledger: storage.NewLedgerStore(a.db), Urban: cases, I18n: bundle, Log: log})
 		if err != nil {
 			return err

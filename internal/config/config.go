@@ -70,23 +70,28 @@ type Config struct {
 	// CheckpointEvery is how often serve signs a ledger checkpoint when the
 	// ledger has grown (0 disables).
 	CheckpointEvery time.Duration
+	// PersonnelMinPer10k is the staffing minimum of enforcement officers per
+	// 10,000 inhabitants (常住 + 暂住) on the personnel board: 5 by default,
+	// as one seed city; a regulation in FACTS §5.3 sets 6.
+	PersonnelMinPer10k int
 }
 
 // Default returns the built-in defaults.
 func Default() Config {
 	return Config{
-		DB:                "data/chengguan.db",
-		Addr:              "127.0.0.1:8080",
-		LogLevel:          "info",
-		SessionTTL:        12 * time.Hour,
-		SessionIdle:       2 * time.Hour,
-		LoginSlowAfter:    3,
-		LoginLockAfter:    10,
-		LoginClientLimit:  30,
-		LoginClientWindow: 10 * time.Minute,
-		MaxBodyBytes:      1 << 20,
-		MaxUploadBytes:    512 << 20,
-		CheckpointEvery:   time.Hour,
+		DB:                 "data/chengguan.db",
+		Addr:               "127.0.0.1:8080",
+		LogLevel:           "info",
+		SessionTTL:         12 * time.Hour,
+		SessionIdle:        2 * time.Hour,
+		LoginSlowAfter:     3,
+		LoginLockAfter:     10,
+		LoginClientLimit:   30,
+		LoginClientWindow:  10 * time.Minute,
+		MaxBodyBytes:       1 << 20,
+		MaxUploadBytes:     512 << 20,
+		CheckpointEvery:    time.Hour,
+		PersonnelMinPer10k: 5,
 	}
 }
 
@@ -119,6 +124,7 @@ func (c *Config) options() []option {
 		{"public-url", "the site's address as residents and other systems reach it, e.g. https://cg.example.gov.cn (Open311 discovery, tracking links); default http://<addr>", &c.PublicURL, false},
 		{"evidence-dir", "directory of the content-addressed evidence files (default: evidence/ beside the SQLite file, data/evidence for PostgreSQL)", &c.EvidenceDir, false},
 		{"checkpoint-every", "how often serve signs a ledger checkpoint if the ledger grew (0 = never)", &c.CheckpointEvery, false},
+		{"personnel-min-per-10k", "staffing minimum: enforcement officers per 10,000 inhabitants (常住 + 暂住)", &c.PersonnelMinPer10k, false},
 	}
 }
 
@@ -210,6 +216,9 @@ func (c *Config) Validate() error {
 	}
 	if c.LoginSlowAfter < 1 || c.LoginLockAfter <= c.LoginSlowAfter {
 		errs = append(errs, errors.New("login-slow-after must be ≥ 1 and login-lock-after greater than it"))
+	}
+	if c.PersonnelMinPer10k < 1 || c.PersonnelMinPer10k > 100 {
+		errs = append(errs, errors.New("personnel-min-per-10k: 1 to 100"))
 	}
 	if c.LoginClientLimit < 0 || c.LoginClientWindow < time.Second {
 		errs = append(errs, errors.New("login-client-limit must be ≥ 0 and login-client-window at least 1s"))

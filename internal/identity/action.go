@@ -40,6 +40,12 @@ const (
 	ActLedgerVerify        Action = "ledger.verify"   // check the whole full-process record
 	ActCategoryView        Action = "category.view"   // read the 部件/事件 catalogue
 	ActCategoryManage      Action = "category.manage" // import, extend and edit the catalogue
+	// Personnel (执法人员管理): the roster is read by those who lead and
+	// supervise staff; the personnel administrator (the 系统管理员 role)
+	// keeps it and alone sees ID and phone numbers in full.
+	ActPersonnelView          Action = "personnel.view"
+	ActPersonnelManage        Action = "personnel.manage"
+	ActPersonnelViewSensitive Action = "personnel.view_sensitive"
 )
 
 // Self-service actions.
@@ -88,6 +94,7 @@ func Actions() []Action {
 		ActAccountView, ActAccountCreate, ActAccountUpdate, ActAccountDisable,
 		ActAccountResetPass, ActAccountAssignRoles, ActAccountUnlock, ActAccountRevokeAccess,
 		ActOpen311KeyManage, ActCalendarEdit, ActLedgerVerify, ActCategoryView, ActCategoryManage,
+		ActPersonnelView, ActPersonnelManage, ActPersonnelViewSensitive,
 		ActSelfView, ActSelfTokens, ActSelfPassword,
 		ActPenaltyFile, ActPenaltyInvestigate, ActPenaltySummary, ActPenaltyDecide,
 		ActPenaltySign, ActCompulsorySeize, ActCompulsoryApprove, ActLegalReview,
@@ -111,6 +118,10 @@ func ruleOf(a Action) (actionRule, bool) {
 		// Every member of staff sees the organisation of their own
 		// jurisdiction: where they work and what lies under it.
 		return actionRule{KindAdministration, Roles()}, true
+	case ActPersonnelView:
+		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor, RoleSquadLeader}}, true
+	case ActPersonnelManage, ActPersonnelViewSensitive:
+		return actionRule{KindAdministration, admin}, true
 	case ActAccountView:
 		return actionRule{KindAdministration, []Role{RoleAdmin, RoleSupervisor, RoleSquadLeader}}, true
 	case ActUnitCreate, ActUnitUpdate, ActAccountCreate, ActAccountUpdate, ActAccountDisable,

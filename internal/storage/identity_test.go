@@ -54,7 +54,7 @@ func newUnit(parent *identity.Unit, code string, kind identity.UnitKind) identit
 	return u
 }
 
-func makeTree(t *testing.T, s *storage.IdentityStore) tree {
+func makeTree(t testing.TB, s *storage.IdentityStore) tree {
 	t.Helper()
 	var tr tree
 	tr.city = newUnit(nil, "3301", identity.KindCity)

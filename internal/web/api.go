@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"path"
+	"reflect"
 	"strings"
 	"time"
 
@@ -97,6 +99,7 @@ func codeForStatus(status int) apperr.Code {
 
 func (s *Server) apiRoutes(mux *http.ServeMux) {
 	cfg := huma.DefaultConfig("chengguan API", buildinfo.Version)
+	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
 	cfg.Info.Description = "城管 city-management platform: organisation units, accounts, tokens and the statutory calendar. " +
 		"Errors have the shape {\"error\":{\"code\":\"…\",\"message\":\"…\"}}; messages follow Accept-Language (zh-CN default, en)."
 	cfg.OpenAPIPath = "/openapi"
@@ -157,6 +160,21 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 	s.caseRoutes(api)
 	s.indicatorRoutes(api)
 	s.taxonomyRoutes(api)
+	s.personnelRoutes(api)
+}
+
+// schemaName names API schemas as huma does, prefixed with the package of a
+// type declared outside the web layer (UrbanCounts, TaxonomyRowError), so
+// that two capabilities' types of one name cannot collide.
+func schemaName(t reflect.Type, hint string) string {
+	name := huma.DefaultSchemaNamer(t, hint)
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	if pkg := path.Base(t.PkgPath()); t.Name() != "" && pkg != "web" && pkg != "." && pkg != "" && !strings.HasPrefix(t.PkgPath(), "github.com/") {
+		name = strings.ToUpper(pkg[:1]) + pkg[1:] + name
+	}
+	return name
 }
 
 // publicOperation marks, in an operation's metadata, an operation that

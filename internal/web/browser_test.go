@@ -206,6 +206,7 @@ type screen struct {
 func screens(t *testing.T, a *app) []screen {
 	officer := a.account(t, "officer")
 	category := a.category(t, "event", "0102")
+	person := loadPersonnelDemo(t, a)
 	return []screen{
 		{name: "login", path: "/login"},
 		{name: "home-admin", user: "admin", path: "/"},
@@ -237,6 +238,13 @@ func screens(t *testing.T, a *app) []screen {
 		{name: "category-edit", user: "admin", path: "/admin/categories/" + category.ID},
 		{name: "category-view-dept", user: "dept", path: "/admin/categories/" + category.ID},
 		{name: "category-new", user: "admin", path: "/admin/categories/new"},
+		{name: "personnel-roster", user: "squadlead", path: "/personnel"},
+		{name: "personnel-card", user: "admin", path: "/personnel/people/" + person},
+		{name: "personnel-certs", user: "squadlead", path: "/personnel/boards/certs"},
+		{name: "personnel-training", user: "supervisor", path: "/personnel/boards/training"},
+		{name: "personnel-equipment", user: "squadlead", path: "/personnel/boards/equipment"},
+		{name: "personnel-staffing", user: "supervisor", path: "/personnel/boards/staffing"},
+		{name: "personnel-import", user: "admin", path: "/personnel/import"},
 	}
 }
 

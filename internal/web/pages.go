@@ -34,6 +34,18 @@ func templateFuncs() template.FuncMap {
 		"indent": func(path string) int { return strings.Count(path, "/") - 2 },
 		"has":    func(list []string, s string) bool { return contains(list, s) },
 		"inc":    func(i int) int { return i + 1 },
+		"neg":    func(i int) int { return -i },
+		// hm is the time of day in Asia/Shanghai.
+		"hm": func(t time.Time) string { return t.In(calendar.Location()).Format("15:04") },
+		// day prints a civil date, "—" for none.
+		"day": func(d calendar.Date) string {
+			if d == (calendar.Date{}) {
+				return "—"
+			}
+			return d.String()
+		},
+		"zeroDay":   func(d calendar.Date) bool { return d == (calendar.Date{}) },
+		"certClass": certClass,
 		// roleField tells a role row's error from the named fields'.
 		"roleField": func(f string) bool { return strings.HasPrefix(f, "assignments[") },
 	}
@@ -56,7 +68,7 @@ func parsePages() (*pages, error) {
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, file := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/page_"), ".html")
-		t, err := template.New(name).Funcs(templateFuncs()).ParseFS(templateFiles, "templates/layout.html", "templates/timeline.html", file)
+		t, err := template.New(name).Funcs(templateFuncs()).ParseFS(templateFiles, "templates/layout.html", "templates/timeline.html", "templates/partial_*.html", file)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", file, err)
 		}

@@ -20,8 +20,10 @@ import (
 	"chengguan/internal/grid"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
+	"chengguan/internal/ids"
 	"chengguan/internal/intake"
 	"chengguan/internal/open311"
+	"chengguan/internal/personnel"
 	"chengguan/internal/storage"
 	"chengguan/internal/urban"
 	"chengguan/internal/urban/taxonomy"
@@ -38,6 +40,7 @@ type Server struct {
 	calendar  *calendar.Service
 	grid      *grid.Service
 	taxonomy  *taxonomy.Service
+	personnel *personnel.Service
 	ledger    *storage.LedgerStore
 	urban     *urban.Service
 	i18n      *i18n.Bundle
@@ -61,8 +64,11 @@ type Deps struct {
 	Taxonomy *taxonomy.Service
 	Ledger   *storage.LedgerStore
 	Urban    *urban.Service
-	I18n     *i18n.Bundle
-	Log      *slog.Logger
+	// Personnel is the personnel subsystem; nil builds one over DB with
+	// the default options.
+	Personnel *personnel.Service
+	I18n      *i18n.Bundle
+	Log       *slog.Logger
 }
 
 // New builds the server and parses its templates.
@@ -76,7 +82,11 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
-	return &Server{
+	if d.Personnel == nil {
+		d.Personnel = personnel.NewService(storage.NewPersonnelStore(d.DB), ids.New, nil,
+			personnel.Options{MinPer10k: float64(d.Config.PersonnelMinPer10k)})
+	}
+	return &Server{personnel: d.Personnel,
 		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, taxonomy: d.Taxonomy,
 		ledger: d.Ledger, urban: d.Urban, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),

@@ -79,6 +79,7 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/categories/import", s.page(s.categoryImport))
 	mux.Handle("GET /admin/categories/{id}", s.page(s.categoryEditPage))
 	mux.Handle("POST /admin/categories/{id}", s.page(s.categoryUpdate))
+	s.personnelUIRoutes(mux)
 }
 
 func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
@@ -205,6 +206,7 @@ type homeData struct {
 	RoleCounts              []roleCount
 	Team                    []identity.Account
 	TeamUnit                string
+	Personnel               *squadPersonnel // a squad leader's staff: expiring certificates, today's duties
 }
 
 // place is one unit where the user holds roles: its chain from the city,
@@ -268,6 +270,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			d.Team, d.TeamUnit = team, as.UnitName
+			if d.Personnel, err = s.squadPersonnel(r, actor); err != nil {
+				return err
+			}
 			break
 		}
 	}

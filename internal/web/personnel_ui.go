@@ -1,0 +1,223 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/identity"
+	"chengguan/internal/personnel"
+)
+
+// The personnel pages (issue 5): the roster, a person's card, four boards
+// and the Excel import. Every page reads through personnel.Service, which
+// masks ID and phone numbers for everyone but personnel administrators.
+
+func (s *Server) personnelUIRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /personnel", s.page(s.personnelRosterPage))
+	mux.Handle("GET /personnel/people/{id}", s.page(s.personnelCardPage))
+	mux.Handle("GET /personnel/boards/{board}", s.page(s.personnelBoardPage))
+	mux.Handle("GET /personnel/export.xlsx", s.page(s.personnelExport))
+	mux.Handle("GET /personnel/import", s.page(s.personnelImportPage))
+	mux.Handle("POST /personnel/import", s.page(s.personnelImportSubmit))
+}
+
+// option is a value of a filter with its label key.
+type option struct {
+	Value, Key string
+}
+
+type personnelRosterData struct {
+	Lines                            []personnel.RosterLine
+	Total                            int
+	Q, UnitID, Staff, Status, Cert   string
+	Units                            []identity.Unit
+	StaffTypes, Statuses, CertStates []option
+	Prev, Next, Export               string
+	CanManage                        bool
+	UnitNames                        map[string]string
+}
+
+const rosterPage = 50
+
+func (s *Server) personnelRosterPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	v := s.newView(r, "personnel.roster_title")
+	q := r.URL.Query()
+	d := &personnelRosterData{Q: q.Get("q"), UnitID: q.Get("unit_id"), Staff: q.Get("staff_type"), Status: q.Get("status"),
+		Cert: q.Get("cert"), CanManage: v.Can(string(identity.ActPersonnelManage))}
+	f, err := s.rosterFilter(ctx, d.UnitID, d.Staff, "", d.Status, d.Cert, d.Q)
+	if err != nil {
+		return err
+	}
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	if offset < 0 {
+		offset = 0
+	}
+	f.Limit, f.Offset = rosterPage, offset
+	pg, err := s.personnel.Roster(ctx, v.Actor, f)
+	if err != nil {
+		return err
+	}
+	d.Lines, d.Total = pg.Lines, pg.Total
+	units, err := s.identity.Units(ctx, v.Actor, identity.UnitFilter{})
+	if err != nil {
+		return err
+	}
+	d.UnitNames = map[string]string{}
+	for _, u := range units {
+		d.UnitNames[u.ID] = u.Name
+		if u.Kind == identity.KindSquad || u.Kind == identity.KindDistrict || u.Kind == identity.KindCity {
+			d.Units = append(d.Units, u)
+		}
+	}
+	for _, t := range personnel.StaffTypes() {
+		d.StaffTypes = append(d.StaffTypes, option{string(t), "personnel.staff." + string(t)})
+	}
+	for _, t := range personnel.PostStatuses() {
+		d.Statuses = append(d.Statuses, option{string(t), "personnel.status." + string(t)})
+	}
+	for _, t := range []personnel.CertState{personnel.StateValid, personnel.StateExpiring, personnel.StateExpired, personnel.StateNone,
+		personnel.StateSuspended, personnel.StateRevoked, personnel.StatePending} {
+		d.CertStates = append(d.CertStates, option{string(t), "personnel.state." + string(t)})
+	}
+	page := func(off int) string {
+		qq := url.Values{}
+		for k, vs := range q {
+			qq[k] = vs
+		}
+		qq.Set("offset", strconv.Itoa(off))
+		return "/personnel?" + qq.Encode()
+	}
+	if offset > 0 {
+		d.Prev = page(max(0, offset-rosterPage))
+	}
+	if offset+rosterPage < pg.Total {
+		d.Next = page(offset + rosterPage)
+	}
+	eq := url.Values{}
+	for k, vs := range q {
+		if k != "offset" {
+			eq[k] = vs
+		}
+	}
+	d.Export = "/personnel/export.xlsx?" + eq.Encode()
+	v.Data = d
+	s.render(w, r, http.StatusOK, "personnel_roster", v)
+	return nil
+}
+
+type personnelCardData struct {
+	Card     personnel.Card
+	Unit     string
+	Reasons  []string
+	Warnings []string
+	History  []historyLine
+}
+
+type historyLine struct {
+	At      time.Time
+	Kind    string
+	Version int
+	By      string
+}
+
+func (s *Server) personnelCardPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	v := s.newView(r, "personnel.card_title")
+	c, err := s.personnel.Card(ctx, v.Actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	d := &personnelCardData{Card: c}
+	if c.Person.UnitID != "" {
+		if u, err := s.identity.Unit(ctx, v.Actor, c.Person.UnitID); err == nil {
+			d.Unit = u.Name
+		}
+	}
+	for _, x := range c.Verdict.Reasons {
+		d.Reasons = append(d.Reasons, v.loc.T(x.Key, translateArgs(v.loc, x.Args)))
+	}
+	for _, x := range c.Verdict.Warnings {
+		d.Warnings = append(d.Warnings, v.loc.T(x.Key, translateArgs(v.loc, x.Args)))
+	}
+	for _, h := range c.History {
+		by := h.By
+		if by == "" {
+			by = "—"
+		}
+		d.History = append(d.History, historyLine{At: h.At, Kind: string(h.Kind), Version: h.Version, By: by})
+	}
+	v.Data = d
+	s.render(w, r, http.StatusOK, "personnel_card", v)
+	return nil
+}
+
+type personnelBoardData struct {
+	Board     string
+	Certs     []personnel.ExpiryLine
+	Training  []personnel.TrainingLine
+	Equipment []personnel.EquipmentLine
+	Staffing  personnel.StaffingBoard
+	Boards    []string
+}
+
+func (s *Server) personnelBoardPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	board := r.PathValue("board")
+	v := s.newView(r, "personnel.board."+board)
+	d := &personnelBoardData{Board: board, Boards: []string{"certs", "training", "equipment", "staffing"}}
+	var err error
+	switch board {
+	case "certs":
+		d.Certs, err = s.personnel.CertificateBoard(ctx, v.Actor)
+	case "training":
+		d.Training, err = s.personnel.TrainingBoard(ctx, v.Actor, r.URL.Query().Get("all") != "")
+	case "equipment":
+		d.Equipment, err = s.personnel.EquipmentBoard(ctx, v.Actor, personnel.EquipmentKind(r.URL.Query().Get("kind")))
+	case "staffing":
+		d.Staffing, err = s.personnel.Staffing(ctx, v.Actor)
+	default:
+		return apperr.New(apperr.NotFound, "")
+	}
+	if err != nil {
+		return err
+	}
+	v.Data = d
+	s.render(w, r, http.StatusOK, "personnel_board", v)
+	return nil
+}
+
+// squadPersonnel is the personnel panel of a squad leader's home page.
+type squadPersonnel struct {
+	Expiring []personnel.ExpiryLine
+	OnDuty   []personnel.DutyLine
+}
+
+func (s *Server) squadPersonnel(r *http.Request, actor *identity.Actor) (*squadPersonnel, error) {
+	ctx := r.Context()
+	certs, err := s.personnel.CertificateBoard(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	day := personnel.DateOf(now)
+	duties, err := s.personnel.DutiesAround(ctx, actor, day.Start(), day.AddDays(1).Start())
+	if err != nil {
+		return nil, err
+	}
+	return &squadPersonnel{Expiring: certs, OnDuty: duties}, nil
+}
+
+// certClass is the tag colour of a certificate state.
+func certClass(st personnel.CertState) string {
+	switch st {
+	case personnel.StateValid:
+		return "good"
+	case personnel.StateExpiring, personnel.StatePending, personnel.StateNotYet:
+		return "warn"
+	}
+	return "bad"
+}
