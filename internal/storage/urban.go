@@ -539,3 +539,25 @@ func (s *UrbanStore) ImportCases(ctx context.Context, cases []urban.Case, events
 		return nil
 	})
 }
+
+// EachCase implements urban.Store: the cases of a filter newest first, one cursor,
+// without a page limit, for exports.
+func (s *UrbanStore) EachCase(ctx context.Context, f urban.Filter, fn func(*urban.Case) error) error {
+	w := &where{}
+	caseWhere(w, f)
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases`+w.sql()+` ORDER BY reported_at DESC, id DESC`, w.args...)
+	if err != nil {
+		return mapErr(err, "")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return mapErr(err, "")
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return mapErr(rows.Err(), "")
+}

@@ -58,6 +58,9 @@ type Store interface {
 	CaseByClientID(ctx context.Context, reporterKey, clientID string) (*Case, error)
 	ListCases(ctx context.Context, f Filter) ([]Case, error)
 	CountCases(ctx context.Context, f Filter) (int, error)
+	// EachCase calls fn with every case of f, newest first, streaming; f's page fields
+	// are ignored.
+	EachCase(ctx context.Context, f Filter, fn func(*Case) error) error
 	Events(ctx context.Context, caseID string) ([]Event, error)
 	Attachments(ctx context.Context, caseID string) ([]Attachment, error)
 	ContactOf(ctx context.Context, caseID string) (Contact, error)

@@ -157,6 +157,7 @@ func (s *Server) apiRoutes(mux *http.ServeMux) {
 		Summary: "Revoke one of your API tokens", Tags: []string{"tokens"}, DefaultStatus: http.StatusNoContent}, s.apiRevokeToken)
 	s.calendarRoutes(api)
 	s.gridRoutes(api)
+	s.caseExportRoutes(api)
 	s.caseRoutes(api)
 	s.indicatorRoutes(api)
 	s.taxonomyRoutes(api)

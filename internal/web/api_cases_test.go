@@ -2,11 +2,14 @@ package web_test
 
 import (
 	"bytes"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
@@ -243,5 +246,43 @@ func TestIndicatorsThroughTheAPI(t *testing.T) {
 			}
 		}
 		a.loginDemo(t, "supervisor").getJSON(t, "/api/v1/indicators?from="+to+"&to="+from).wantError(t, http.StatusBadRequest, "invalid")
+	})
+}
+
+func TestCaseExportsStreamTheScopeWithoutReporters(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		a := startApp(t, db)
+		operator := a.loginDemo(t, "operator")
+		cat := a.category(t, taxonomy.Event, "0102")
+		for i := range 3 {
+			operator.sendJSON(t, http.MethodPost, "/api/v1/cases", map[string]any{"channel": "hotline", "category_id": cat.ID,
+				"description": fmt.Sprintf("来电 %d", i), "lon": yingchengLon, "lat": yingchengLat,
+				"caller_name": "赵六", "caller_phone": "13611112222"}).wantStatus(t, http.StatusCreated)
+		}
+		r := operator.get(t, "/api/v1/cases/export.csv")
+		r.wantStatus(t, http.StatusOK)
+		lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(r.String(), "\uFEFF")), "\n")
+		if len(lines) != 4 || !strings.HasPrefix(lines[0], "案件编号,上报时间") || !strings.Contains(lines[1], "暴露垃圾") {
+			t.Fatalf("csv: %q", lines)
+		}
+		if strings.Contains(r.String(), "13611112222") || strings.Contains(r.String(), "赵六") {
+			t.Fatal("the export carries the caller")
+		}
+		x := operator.get(t, "/api/v1/cases/export.xlsx?state=reported")
+		x.wantStatus(t, http.StatusOK)
+		book, err := excelize.OpenReader(bytes.NewReader(x.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := book.GetRows("案件")
+		if err != nil || len(rows) != 4 || rows[0][0] != "案件编号" {
+			t.Fatalf("xlsx rows: %v %v", rows, err)
+		}
+		d := a.loginDemo(t, "dept").get(t, "/api/v1/cases/export.csv")
+		if n := len(strings.Split(strings.TrimSpace(d.String()), "\n")); n != 1 {
+			t.Fatalf("a department exports %d lines of cases not dispatched to it", n-1)
+		}
+		a.loginDemo(t, "admin").getJSON(t, "/api/v1/cases/export.csv").wantStatus(t, http.StatusForbidden)
 	})
 }
