@@ -239,13 +239,17 @@ func open(ctx context.Context, cfg *config.Config) (*app, error) {
 // cases builds the closed loop's service with the evidence store, which
 // only the commands that take evidence open (opening creates its directory).
 func (a *app) cases(cfg *config.Config) (*urban.Service, error) {
+	loop, err := urban.ParseConfig(cfg.CaseApproval, cfg.CaseReopenDays, cfg.CaseWarnAt, cfg.DuplicateRadius, cfg.DuplicateWindow)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
 	blobs, err := evidence.Open(cfg.EvidenceDirPath(), evidence.Limits{})
 	if err != nil {
 		return nil, err
 	}
 	return urban.NewService(urban.Deps{Store: storage.NewUrbanStore(a.db), Units: storage.NewIdentityStore(a.db),
 		Categories: urban.Catalogue{Taxonomy: a.taxonomy}, Calendar: a.calendar, Grid: a.grid, Evidence: blobs,
-		Config: urban.DefaultConfig(), NewID: ids.New}), nil
+		Config: loop, NewID: ids.New}), nil
 }
 
 // escalationLoop escalates overdue cases every period until ctx ends. Any

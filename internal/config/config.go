@@ -57,6 +57,12 @@ type Config struct {
 	// MaxUploadBytes bounds a request that carries evidence files (the
 	// evidence store also limits each file by its kind).
 	MaxUploadBytes int64
+	// The city's settings of the 数字城管 loop (internal/urban.Config).
+	CaseApproval    string        // moves an operator makes that wait for a shift lead
+	CaseReopenDays  int           // how long after closing a case may be reopened
+	CaseWarnAt      string        // percentages of a stage's time at which warnings fire
+	DuplicateRadius int           // metres
+	DuplicateWindow time.Duration // how far back duplicate candidates are sought
 	// PublicURL is the site's address as residents and other systems reach
 	// it (behind a proxy), e.g. https://cg.example.gov.cn; empty means
 	// http://<addr>.
@@ -90,6 +96,11 @@ func Default() Config {
 		LoginClientWindow:  10 * time.Minute,
 		MaxBodyBytes:       1 << 20,
 		MaxUploadBytes:     512 << 20,
+		CaseApproval:       "void",
+		CaseReopenDays:     30,
+		CaseWarnAt:         "50,80",
+		DuplicateRadius:    50,
+		DuplicateWindow:    72 * time.Hour,
 		CheckpointEvery:    time.Hour,
 		PersonnelMinPer10k: 5,
 	}
@@ -121,6 +132,11 @@ func (c *Config) options() []option {
 		{"trusted-origins", "comma-separated extra origins allowed to POST (behind a proxy)", &c.TrustedOrigins, false},
 		{"ledger-key", "PEM file of the ed25519 key that signs ledger checkpoints, created by the first one (default: ledger-key.pem beside the SQLite file, data/ledger-key.pem for PostgreSQL)", &c.LedgerKey, false},
 		{"max-upload-bytes", "largest accepted request that uploads evidence (photos, video); each file also has its kind's limit", &c.MaxUploadBytes, false},
+		{"case-approval", "comma-separated moves an operator makes that wait for a shift lead's approval (file, reject, merge, dispatch, close, reopen, void); extensions always wait", &c.CaseApproval, false},
+		{"case-reopen-days", "how many days after closing a reporter or operator may reopen a case", &c.CaseReopenDays, false},
+		{"case-warn-at", "comma-separated percentages of a stage's time at which a case shows a warning", &c.CaseWarnAt, false},
+		{"duplicate-radius", "metres within which a report of the same category is offered as a duplicate", &c.DuplicateRadius, false},
+		{"duplicate-window", "how far back duplicate candidates are sought", &c.DuplicateWindow, false},
 		{"public-url", "the site's address as residents and other systems reach it, e.g. https://cg.example.gov.cn (Open311 discovery, tracking links); default http://<addr>", &c.PublicURL, false},
 		{"evidence-dir", "directory of the content-addressed evidence files (default: evidence/ beside the SQLite file, data/evidence for PostgreSQL)", &c.EvidenceDir, false},
 		{"checkpoint-every", "how often serve signs a ledger checkpoint if the ledger grew (0 = never)", &c.CheckpointEvery, false},

@@ -114,12 +114,12 @@ func (s *UrbanStore) CreateCase(ctx context.Context, c *urban.Case, contact urba
 				return mapErr(err, "")
 			}
 		}
-		return writeCaseChange(ctx, q, ev, atts, recs)
+		return writeCaseChange(ctx, q, []urban.Event{ev}, atts, recs)
 	})
 }
 
 // UpdateCase implements urban.Store.
-func (s *UrbanStore) UpdateCase(ctx context.Context, c *urban.Case, ev urban.Event, atts []urban.Attachment,
+func (s *UrbanStore) UpdateCase(ctx context.Context, c *urban.Case, evs []urban.Event, atts []urban.Attachment,
 	recs []ledger.Record) error {
 	args, err := caseArgs(c)
 	if err != nil {
@@ -149,16 +149,18 @@ func (s *UrbanStore) UpdateCase(ctx context.Context, c *urban.Case, ev urban.Eve
 		} else if n == 0 {
 			return apperr.New(apperr.Conflict, "case.changed_meanwhile")
 		}
-		return writeCaseChange(ctx, q, ev, atts, recs)
+		return writeCaseChange(ctx, q, evs, atts, recs)
 	})
 }
 
-func writeCaseChange(ctx context.Context, q Querier, ev urban.Event, atts []urban.Attachment, recs []ledger.Record) error {
-	if _, err := q.ExecContext(ctx, `INSERT INTO case_events (id, case_id, at, actor_id, role, unit_id, move,
-		from_state, to_state, note, public) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		ev.ID, ev.CaseID, ms(ev.At), ev.ActorID, string(ev.Role), ev.UnitID, string(ev.Move), string(ev.From),
-		string(ev.To), ev.Note, ev.Public); err != nil {
-		return mapErr(err, "")
+func writeCaseChange(ctx context.Context, q Querier, evs []urban.Event, atts []urban.Attachment, recs []ledger.Record) error {
+	for _, ev := range evs {
+		if _, err := q.ExecContext(ctx, `INSERT INTO case_events (id, case_id, at, actor_id, role, unit_id, move,
+			from_state, to_state, note, public) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			ev.ID, ev.CaseID, ms(ev.At), ev.ActorID, string(ev.Role), ev.UnitID, string(ev.Move), string(ev.From),
+			string(ev.To), ev.Note, ev.Public); err != nil {
+			return mapErr(err, "")
+		}
 	}
 	for _, a := range atts {
 		if _, err := q.ExecContext(ctx, `INSERT INTO case_attachments (id, case_id, sha256, stage, kind, media_type,

@@ -221,6 +221,8 @@ type Pending struct {
 	Unit   calendar.Unit `json:"unit,omitempty"`
 	// DepartmentID: where a dispatch waiting for approval sends the case.
 	DepartmentID string `json:"department_id,omitempty"`
+	// MergeInto: the case a merge waiting for approval merges into.
+	MergeInto string `json:"merge_into,omitempty"`
 }
 
 // Resource places the case for identity.Decide: in its territory, and with the

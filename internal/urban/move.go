@@ -1,7 +1,9 @@
 package urban
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -264,3 +266,44 @@ type label string
 
 // LabelKeys implements the web layer's translatable-argument interface.
 func (l label) LabelKeys() []string { return []string{string(l)} }
+
+// ParseConfig builds a city's Config from its settings: the moves that wait for approval
+// (comma-separated codes), the reopening period in days, the warning percentages
+// (comma-separated), and the duplicate radius in metres and window. It names the first
+// setting that cannot work.
+func ParseConfig(approval string, reopenDays int, warnAt string, dupRadius int, dupWindow time.Duration) (Config, error) {
+	cfg := DefaultConfig()
+	cfg.Approval = nil
+	can := []Move{MoveFile, MoveReject, MoveMerge, MoveDispatch, MoveClose, MoveReopen, MoveVoid}
+	for _, m := range strings.Split(approval, ",") {
+		m = strings.TrimSpace(m)
+		if m == "" {
+			continue
+		}
+		if !slices.Contains(can, Move(m)) {
+			return Config{}, fmt.Errorf("case-approval: %q is not one of file, reject, merge, dispatch, close, reopen, void", m)
+		}
+		cfg.Approval = append(cfg.Approval, Move(m))
+	}
+	if reopenDays < 0 || reopenDays > 3650 {
+		return Config{}, fmt.Errorf("case-reopen-days: %d is not between 0 and 3650", reopenDays)
+	}
+	cfg.ReopenWithin = time.Duration(reopenDays) * 24 * time.Hour
+	cfg.WarnAt = nil
+	for _, p := range strings.Split(warnAt, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 || n >= 100 || (len(cfg.WarnAt) > 0 && float64(n)/100 <= cfg.WarnAt[len(cfg.WarnAt)-1]) {
+			return Config{}, fmt.Errorf("case-warn-at: %q must be rising percentages between 1 and 99", warnAt)
+		}
+		cfg.WarnAt = append(cfg.WarnAt, float64(n)/100)
+	}
+	if dupRadius < 0 || dupRadius > 10_000 || dupWindow < 0 || dupWindow > 366*24*time.Hour {
+		return Config{}, fmt.Errorf("duplicate-radius (0–10000 m) or duplicate-window (up to 366 days) out of range")
+	}
+	cfg.DuplicateRadius, cfg.DuplicateWindow = float64(dupRadius), dupWindow
+	return cfg, nil
+}

@@ -66,8 +66,41 @@ func (s *Service) PublicNote(ctx context.Context, number, clientKey, text string
 		return nil, Event{}, err
 	}
 	rec.ActorID = clientKey
-	if err := s.store.UpdateCase(ctx, &next, ev, nil, []ledger.Record{rec}); err != nil {
+	if err := s.store.UpdateCase(ctx, &next, []Event{ev}, nil, []ledger.Record{rec}); err != nil {
 		return nil, Event{}, err
 	}
 	return &next, ev, nil
+}
+
+// Reopen reopens a closed case at its reporter's request through the private tracking
+// link, within the city's reopening period (重新打开): the case is filed again and goes
+// back to the command centre for dispatch.
+func (s *Service) Reopen(ctx context.Context, number, secret, reason string) (*Case, error) {
+	c, _, err := s.Track(ctx, number, secret)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	in := Input{Move: MoveReopen, Note: strings.TrimSpace(reason), Public: true}
+	if err := Check(c, in, s.cfg, now); err != nil {
+		return nil, err
+	}
+	before := *c
+	next := *c
+	next.Version++
+	next.UpdatedAt = now
+	if err := s.apply(ctx, &next, in, now); err != nil {
+		return nil, err
+	}
+	ev := Event{ID: s.newID(), CaseID: c.ID, At: now, ActorID: "reporter", Move: MoveReopen, From: c.State, To: next.State,
+		Note: in.Note, Public: true}
+	rec, err := s.record(nil, MoveReopen, c, &before, &next, "")
+	if err != nil {
+		return nil, err
+	}
+	rec.ActorID = "public:reporter"
+	if err := s.store.UpdateCase(ctx, &next, []Event{ev}, nil, []ledger.Record{rec}); err != nil {
+		return nil, err
+	}
+	return &next, nil
 }

@@ -345,7 +345,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.Actor, id string, in 
 	switch {
 	case waits:
 		next.Pending = &Pending{Move: in.Move, By: actor.AccountID, At: now, Reason: in.Note,
-			Amount: in.Amount, Unit: in.Unit, DepartmentID: in.DepartmentID}
+			Amount: in.Amount, Unit: in.Unit, DepartmentID: in.DepartmentID, MergeInto: in.MergeInto}
 		if in.Move == MoveDispatch {
 			if _, err := s.department(ctx, in.DepartmentID); err != nil {
 				return nil, err
@@ -357,7 +357,8 @@ func (s *Service) Act(ctx context.Context, actor *identity.Actor, id string, in 
 	case in.Move == MoveApprove:
 		p := *c.Pending
 		next.Pending = nil
-		pin := Input{Move: p.Move, Note: p.Reason, DepartmentID: p.DepartmentID, Amount: p.Amount, Unit: p.Unit}
+		pin := Input{Move: p.Move, Note: p.Reason, DepartmentID: p.DepartmentID, Amount: p.Amount, Unit: p.Unit,
+			MergeInto: p.MergeInto}
 		if err := s.apply(ctx, &next, pin, now); err != nil {
 			return nil, err
 		}
@@ -370,8 +371,13 @@ func (s *Service) Act(ctx context.Context, actor *identity.Actor, id string, in 
 		}
 	}
 	ev.To = next.State
-	if in.Move == MoveMerge {
-		if err := s.checkMergeTarget(ctx, c, in.MergeInto); err != nil {
+	var target *Case
+	if next.State == StateMerged && c.State != StateMerged {
+		if target, err = s.mergeTarget(ctx, c, next.MergedInto); err != nil {
+			return nil, err
+		}
+	} else if in.Move == MoveMerge {
+		if _, err := s.mergeTarget(ctx, c, in.MergeInto); err != nil {
 			return nil, err
 		}
 	}
@@ -380,7 +386,14 @@ func (s *Service) Act(ctx context.Context, actor *identity.Actor, id string, in 
 		return nil, err
 	}
 	recs = append([]ledger.Record{rec}, recs...)
-	if err := s.store.UpdateCase(ctx, &next, ev, atts, recs); err != nil {
+	evs := []Event{ev}
+	if target != nil {
+		// The case carried on hears of its duplicate, in its public history: the link
+		// runs both ways and both reporters see it.
+		evs = append(evs, Event{ID: s.newID(), CaseID: target.ID, At: now, ActorID: actor.AccountID,
+			Role: ev.Role, UnitID: ev.UnitID, Move: MoveMerge, From: target.State, To: target.State, Note: c.Number, Public: true})
+	}
+	if err := s.store.UpdateCase(ctx, &next, evs, atts, recs); err != nil {
 		return nil, err
 	}
 	return &next, nil
@@ -549,15 +562,16 @@ func (s *Service) department(ctx context.Context, id string) (*identity.Unit, er
 	return d, nil
 }
 
-func (s *Service) checkMergeTarget(ctx context.Context, c *Case, target string) error {
+// mergeTarget returns the open case of the same category a duplicate may merge into.
+func (s *Service) mergeTarget(ctx context.Context, c *Case, target string) (*Case, error) {
 	t, err := s.store.CaseByID(ctx, target)
 	if err != nil || t.State.Terminal() {
-		return apperr.InvalidFields(apperr.Field("merge_into", "case.merge_target_unknown"))
+		return nil, apperr.InvalidFields(apperr.Field("merge_into", "case.merge_target_unknown"))
 	}
 	if t.CategoryID != c.CategoryID {
-		return apperr.InvalidFields(apperr.Field("merge_into", "case.merge_other_category"))
+		return nil, apperr.InvalidFields(apperr.Field("merge_into", "case.merge_other_category"))
 	}
-	return nil
+	return t, nil
 }
 
 // Get returns a case the actor may see.
@@ -724,7 +738,7 @@ func (s *Service) Rate(ctx context.Context, number, secret string, rating int, c
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.UpdateCase(ctx, &next, ev, nil, []ledger.Record{rec}); err != nil {
+	if err := s.store.UpdateCase(ctx, &next, []Event{ev}, nil, []ledger.Record{rec}); err != nil {
 		return nil, err
 	}
 	return &next, nil
@@ -927,7 +941,7 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 			return n, err
 		}
 		rec.ActorID = "system"
-		err = s.store.UpdateCase(ctx, &next, ev, nil, []ledger.Record{rec})
+		err = s.store.UpdateCase(ctx, &next, []Event{ev}, nil, []ledger.Record{rec})
 		if apperr.Is(err, apperr.Conflict) {
 			continue
 		}

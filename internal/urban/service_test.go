@@ -366,6 +366,10 @@ func TestDuplicatesAreOfferedAndMerged(t *testing.T) {
 		if c.State != urban.StateMerged || c.MergedInto != first.ID {
 			t.Fatalf("merged: %+v", c)
 		}
+		evs, err := w.svc.History(context.Background(), w.actors["operator"], first.ID)
+		if err != nil || len(evs) != 2 || evs[1].Move != urban.MoveMerge || evs[1].Note != second.Case.Number || !evs[1].Public {
+			t.Fatalf("the case merged into records its duplicate: %+v, %v", evs, err)
+		}
 	})
 }
 
@@ -470,6 +474,29 @@ func TestIndicatorsCountTheLoopByEachDimension(t *testing.T) {
 		}
 		if _, err := w.svc.Indicators(ctx, w.actors["supervisor"], urban.ByStreet, to, from); !apperr.Is(err, apperr.Invalid) {
 			t.Fatalf("a backwards period: %v", err)
+		}
+	})
+}
+
+func TestAResidentReopensAClosedCaseWithinThePeriod(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		rc := w.report(t, "", urban.Report{Channel: urban.ChannelResident, ReporterKey: "form:x"})
+		c := w.act(t, "operator", rc.Case, urban.Input{Move: urban.MoveFile})
+		c = w.act(t, "operator", c, urban.Input{Move: urban.MoveDispatch, DepartmentID: w.units["419900-HW"].ID})
+		c = w.act(t, "dept", c, urban.Input{Move: urban.MoveHandle, Note: "已清运"})
+		c = w.act(t, "inspector", c, urban.Input{Move: urban.MoveVerify})
+		c = w.act(t, "operator", c, urban.Input{Move: urban.MoveClose})
+		if _, err := w.svc.Reopen(ctx, c.Number, "wrong", "又脏了"); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("a wrong secret: %v", err)
+		}
+		if _, err := w.svc.Reopen(ctx, c.Number, rc.Tracking, ""); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("no reason: %v", err)
+		}
+		got, err := w.svc.Reopen(ctx, c.Number, rc.Tracking, "又有垃圾了")
+		if err != nil || got.State != urban.StateFiled || got.Reopens != 1 {
+			t.Fatalf("reopened: %+v, %v", got, err)
 		}
 	})
 }

@@ -47,9 +47,10 @@ type Store interface {
 	// same reporter and client ID makes it return the existing case's ID with an
 	// apperr.Conflict "case.duplicate_submission".
 	CreateCase(ctx context.Context, c *Case, contact Contact, ev Event, atts []Attachment, recs []ledger.Record) error
-	// UpdateCase writes c if its stored version is still c.Version-1, with the event,
-	// attachments and records; a stale version is apperr.Conflict.
-	UpdateCase(ctx context.Context, c *Case, ev Event, atts []Attachment, recs []ledger.Record) error
+	// UpdateCase writes c if its stored version is still c.Version-1, with the events
+	// (the first is c's; a merge adds one to the case merged into), attachments and
+	// records; a stale version is apperr.Conflict.
+	UpdateCase(ctx context.Context, c *Case, evs []Event, atts []Attachment, recs []ledger.Record) error
 	// AppendLedgerOnly appends records that change no case (a read of contact details).
 	AppendLedgerOnly(ctx context.Context, recs []ledger.Record) error
 
