@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +26,7 @@ func NewUrbanStore(db *DB) *UrbanStore { return &UrbanStore{db: db} }
 var _ urban.Store = (*UrbanStore)(nil)
 
 const caseColumns = `id, number, version, channel, category_id, category_code, urgency, description, address,
-	lon, lat, grid_code, grid_version, unit_id, unit_path, department_id, department_path, state, held_from,
+	lon, lat, grid_code, geo_cell, grid_version, unit_id, unit_path, department_id, department_path, state, held_from,
 	merged_into, pending, reporter_id, reporter_key, client_id, tracking_hash, reported_at, updated_at,
 	filed_at, dispatched_at, handled_at, verified_at, closed_at, handle_due, stage_due, stage_started,
 	stage_provisional, warned_level, escalated_at, reworks, extensions, reopens, returns, public_note,
@@ -41,7 +43,7 @@ func caseArgs(c *urban.Case) ([]any, error) {
 		pending = string(b)
 	}
 	return []any{c.ID, c.Number, c.Version, string(c.Channel), c.CategoryID, c.Category, string(c.Urgency),
-		c.Description, c.Address, c.Lon, c.Lat, c.GridCode, c.GridVersion, c.UnitID, c.UnitPath, c.DepartmentID,
+		c.Description, c.Address, c.Lon, c.Lat, c.GridCode, geoCell(c.Lon, c.Lat), c.GridVersion, c.UnitID, c.UnitPath, c.DepartmentID,
 		c.DepartmentPath, string(c.State), string(c.HeldFrom), c.MergedInto, pending, c.ReporterID, c.ReporterKey,
 		c.ClientID, c.TrackingHash, ms(c.ReportedAt), ms(c.UpdatedAt), nullMs(c.FiledAt), nullMs(c.DispatchedAt),
 		nullMs(c.HandledAt), nullMs(c.VerifiedAt), nullMs(c.ClosedAt), nullMs(c.HandleDue), nullMs(c.StageDue),
@@ -53,9 +55,10 @@ func scanCase(row interface{ Scan(...any) error }) (*urban.Case, error) {
 	var c urban.Case
 	var channel, urgency, state, held, pending string
 	var reported, updated int64
+	var geo string
 	var filed, dispatched, handled, verified, closed, handleDue, stageDue, stageStarted, escalated, rated sql.NullInt64
 	if err := row.Scan(&c.ID, &c.Number, &c.Version, &channel, &c.CategoryID, &c.Category, &urgency, &c.Description,
-		&c.Address, &c.Lon, &c.Lat, &c.GridCode, &c.GridVersion, &c.UnitID, &c.UnitPath, &c.DepartmentID,
+		&c.Address, &c.Lon, &c.Lat, &c.GridCode, &geo, &c.GridVersion, &c.UnitID, &c.UnitPath, &c.DepartmentID,
 		&c.DepartmentPath, &state, &held, &c.MergedInto, &pending, &c.ReporterID, &c.ReporterKey, &c.ClientID,
 		&c.TrackingHash, &reported, &updated, &filed, &dispatched, &handled, &verified, &closed, &handleDue,
 		&stageDue, &stageStarted, &c.StageProvisional, &c.WarnedLevel, &escalated, &c.Reworks, &c.Extensions,
@@ -383,13 +386,38 @@ func (s *UrbanStore) ContactOf(ctx context.Context, caseID string) (urban.Contac
 	return c, mapErr(err, "")
 }
 
-// Nearby implements urban.Store.
+// geoStep is the side of a duplicate-search square in degrees: about 110 m of latitude.
+const geoStep = 0.001
+
+// geoCell names the square a point lies in.
+func geoCell(lon, lat float64) string {
+	return strconv.Itoa(int(math.Floor(lon/geoStep))) + ":" + strconv.Itoa(int(math.Floor(lat/geoStep)))
+}
+
+// Nearby implements urban.Store: the squares the box covers are looked up by index, so
+// the search costs the same however many cases the city has; a box of more than 64
+// squares (a radius of kilometres) scans the category's recent cases instead.
 func (s *UrbanStore) Nearby(ctx context.Context, categoryID string, since time.Time, minLon, minLat, maxLon, maxLat float64,
 	limit int) ([]urban.Case, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases
-		WHERE category_id = $1 AND reported_at >= $2 AND lon BETWEEN $3 AND $4 AND lat BETWEEN $5 AND $6
-		AND state NOT IN ('closed', 'rejected', 'void', 'merged')
-		ORDER BY reported_at DESC LIMIT $7`, categoryID, ms(since), minLon, maxLon, minLat, maxLat, limit)
+	var w where
+	w.add("category_id = " + w.arg(categoryID))
+	w.add("reported_at >= " + w.arg(ms(since)))
+	x0, x1 := int(math.Floor(minLon/geoStep)), int(math.Floor(maxLon/geoStep))
+	y0, y1 := int(math.Floor(minLat/geoStep)), int(math.Floor(maxLat/geoStep))
+	if (x1-x0+1)*(y1-y0+1) <= 64 {
+		var in []string
+		for x := x0; x <= x1; x++ {
+			for y := y0; y <= y1; y++ {
+				in = append(in, w.arg(strconv.Itoa(x)+":"+strconv.Itoa(y)))
+			}
+		}
+		w.add("geo_cell IN (" + strings.Join(in, ", ") + ")")
+	}
+	w.add("lon BETWEEN " + w.arg(minLon) + " AND " + w.arg(maxLon))
+	w.add("lat BETWEEN " + w.arg(minLat) + " AND " + w.arg(maxLat))
+	w.add("state NOT IN ('closed', 'rejected', 'void', 'merged')")
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases`+w.sql()+
+		` ORDER BY reported_at DESC LIMIT `+w.arg(limit), w.args...)
 	if err != nil {
 		return nil, mapErr(err, "")
 	}

@@ -232,11 +232,15 @@ func (s *Service) Submit(ctx context.Context, actor *identity.Actor, r Report) (
 	if err != nil {
 		return Receipt{}, err
 	}
-	dups, err := s.nearby(ctx, c)
-	if err != nil {
-		return Receipt{}, err
+	rc := Receipt{Case: c, Tracking: tracking}
+	if !r.Channel.Public() || r.Channel == ChannelHotline {
+		// Staff at intake see the candidates at once; public reports meet them when
+		// the centre files them (Duplicates).
+		if rc.Duplicates, err = s.nearby(ctx, c); err != nil {
+			return Receipt{}, err
+		}
 	}
-	return Receipt{Case: c, Tracking: tracking, Duplicates: dups}, nil
+	return rc, nil
 }
 
 func (s *Service) validateReport(actor *identity.Actor, r *Report) error {

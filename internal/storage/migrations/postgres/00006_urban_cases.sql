@@ -14,6 +14,7 @@ CREATE TABLE cases (
     lon               DOUBLE PRECISION NOT NULL,  -- WGS-84
     lat               DOUBLE PRECISION NOT NULL,
     grid_code         TEXT NOT NULL,
+    geo_cell          TEXT NOT NULL,              -- ~110 m square of the point, for duplicate search
     grid_version      BIGINT NOT NULL,
     unit_id           TEXT NOT NULL,              -- the community
     unit_path         TEXT NOT NULL,
@@ -56,6 +57,8 @@ CREATE INDEX cases_department ON cases (department_id, state);
 CREATE INDEX cases_unit_path ON cases (unit_path text_pattern_ops);
 CREATE INDEX cases_stage_due ON cases (stage_due) WHERE stage_due IS NOT NULL;
 CREATE INDEX cases_category ON cases (category_id, reported_at);
+-- Duplicate candidates: same category, the squares around the point, recent.
+CREATE INDEX cases_nearby ON cases (category_id, geo_cell, reported_at);
 -- The indicators find a period's cases by each instant they count.
 CREATE INDEX cases_filed_at ON cases (filed_at);
 CREATE INDEX cases_dispatched_at ON cases (dispatched_at);
