@@ -310,6 +310,7 @@ func (db *DB) batchOnce(batch []*job) (results []error, err error) {
 		}
 	}()
 	ran := 0
+	q := db.querier(tx)
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			results[i] = apperr.Wrap(apperr.Unavailable, "", err)
@@ -318,7 +319,7 @@ func (db *DB) batchOnce(batch []*job) (results []error, err error) {
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT cg_tx"); err != nil {
 			return results, mapErr(err, "")
 		}
-		results[i] = runJob(j, tx)
+		results[i] = runJob(j, q)
 		if results[i] != nil {
 			if retryable(results[i]) {
 				return results, results[i] // the whole batch lost a race: retry it
@@ -346,13 +347,69 @@ func (db *DB) batchOnce(batch []*job) (results []error, err error) {
 // runJob runs one job's fn, turning a panic into that job's error so that
 // one bad transaction cannot take the writer, and every other writer, down;
 // Transact panics again in the caller.
-func runJob(j *job, tx *sql.Tx) (err error) {
+func runJob(j *job, q Querier) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &panicked{value: p}
 		}
 	}()
-	return j.fn(tx)
+	return j.fn(q)
+}
+
+// querier is what the transactions of a batch write through. On SQLite a statement
+// is prepared once per batch and reused by every transaction of the batch, which saves
+// parsing the same SQL again for each of the many writes a batch carries; PostgreSQL's
+// driver caches its prepared statements itself.
+func (db *DB) querier(tx *sql.Tx) Querier {
+	if db.Dialect != SQLite {
+		return tx
+	}
+	return &stmtTx{tx: tx, stmts: map[string]*sql.Stmt{}}
+}
+
+// stmtTx runs a batch's statements through its statement cache. The statements end
+// with the transaction.
+type stmtTx struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (t *stmtTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := t.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[query] = st
+	return st, nil
+}
+
+func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (t *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		// sql.Row cannot be built with an error outside database/sql: let the
+		// transaction report it.
+		return t.tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // retryable reports a PostgreSQL serialization failure or deadlock.
