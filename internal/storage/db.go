@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -24,6 +25,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"chengguan/internal/apperr"
+	"chengguan/internal/ledger"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -51,6 +53,15 @@ type DB struct {
 	Dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
+
+	head headCache // see appendLedger
+
+	// stmts are the ledger's statements prepared on SQLite's writer
+	// connection (its driver parses a statement's text on every call;
+	// pgx keeps prepared statements per connection itself). Prepared
+	// outside any transaction, as the one connection is then free.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -133,6 +144,12 @@ func openSQLite(path string) (*DB, error) {
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	db.stmtMu.Lock()
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	db.stmts = nil
+	db.stmtMu.Unlock()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -158,17 +175,27 @@ const maxAttempts = 5
 // Transact runs fn in one transaction and commits it, or rolls back if fn
 // fails. It is the only way chengguan writes. On PostgreSQL the transaction is
 // SERIALIZABLE and retried when it loses a race; on SQLite the single writer
-// connection starts it with BEGIN IMMEDIATE, so it never has to be retried.
+// connection starts it with BEGIN IMMEDIATE, so it never loses one. On both,
+// a transaction that appended to the ledger on a stale cached head (another
+// process appended since; see headCache) is run once more at once.
 // fn may run more than once and must not have effects outside the database.
 func (db *DB) Transact(ctx context.Context, fn func(q Querier) error) error {
 	var opts *sql.TxOptions
 	if db.Dialect == Postgres {
 		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
 	}
+	readHead := false
 	for attempt := 1; ; attempt++ {
-		err := db.transactOnce(ctx, opts, fn)
+		err := db.transactOnce(ctx, opts, readHead, fn)
 		if err == nil || attempt == maxAttempts || !retryable(err) {
 			return err
+		}
+		if errors.Is(err, errStaleHead) {
+			// Again at once, on the head read from the database: the
+			// cache may already hold another stale head, set by a
+			// goroutine of this process meanwhile.
+			readHead = true
+			continue
 		}
 		select {
 		case <-ctx.Done():
@@ -178,7 +205,7 @@ func (db *DB) Transact(ctx context.Context, fn func(q Querier) error) error {
 	}
 }
 
-func (db *DB) transactOnce(ctx context.Context, opts *sql.TxOptions, fn func(q Querier) error) (err error) {
+func (db *DB) transactOnce(ctx context.Context, opts *sql.TxOptions, readHead bool, fn func(q Querier) error) (err error) {
 	var tx *sql.Tx
 	if db.Dialect == Postgres {
 		// Write transactions append to the one ledger chain, and each must
@@ -204,8 +231,11 @@ func (db *DB) transactOnce(ctx context.Context, opts *sql.TxOptions, fn func(q Q
 		if tx, err = conn.BeginTx(ctx, opts); err != nil {
 			return apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("begin: %w", err))
 		}
-	} else if tx, err = db.write.BeginTx(ctx, opts); err != nil {
-		return apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("begin: %w", err))
+	} else {
+		db.prepareLedger(ctx)
+		if tx, err = db.write.BeginTx(ctx, opts); err != nil {
+			return apperr.Wrap(apperr.Unavailable, "", fmt.Errorf("begin: %w", err))
+		}
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -216,17 +246,89 @@ func (db *DB) transactOnce(ctx context.Context, opts *sql.TxOptions, fn func(q Q
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(tx); err != nil {
+	t := &txQuerier{Tx: tx, db: db, readHead: readHead}
+	if err = fn(t); err != nil {
 		return err
 	}
+	if !t.appended {
+		if err = tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	}
+	// The head is set while its lock is held, so that the next transaction
+	// of this process, which may begin as soon as the commit returns the
+	// connection, reads the new head, not the old one.
+	db.head.mu.Lock()
+	defer db.head.mu.Unlock()
 	if err = tx.Commit(); err != nil {
+		db.head.ok = false // the commit may or may not have happened
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.head.head, db.head.ok = t.head, t.head.Seq > 0
 	return nil
 }
 
-// retryable reports a PostgreSQL serialization failure or deadlock.
+// txQuerier is the Querier Transact hands to its function: the transaction,
+// and the chain's head after the transaction's last append.
+type txQuerier struct {
+	*sql.Tx
+	db       *DB
+	readHead bool // read the head from the database, not the cache
+	head     ledger.Head
+	appended bool
+}
+
+// exec runs one of the ledger's statements, prepared where it pays.
+func (t *txQuerier) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.db.prepared(query); st != nil {
+		return t.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.ExecContext(ctx, query, args...)
+}
+
+func (t *txQuerier) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.db.prepared(query); st != nil {
+		return t.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.QueryRowContext(ctx, query, args...)
+}
+
+func (db *DB) prepared(query string) *sql.Stmt {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	return db.stmts[query]
+}
+
+// prepareLedger prepares the ledger's statements on SQLite's writer, once
+// the ledger table exists: until then (before migrating) it tries again at
+// the next transaction, and the statements run unprepared.
+func (db *DB) prepareLedger(ctx context.Context) {
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if db.stmts != nil {
+		return
+	}
+	stmts := make(map[string]*sql.Stmt)
+	for _, q := range [...]string{selectHead, insertLedger, insertOnHead} {
+		st, err := db.write.PrepareContext(ctx, q)
+		if err != nil {
+			for _, st := range stmts {
+				st.Close()
+			}
+			return
+		}
+		stmts[q] = st
+	}
+	db.stmts = stmts
+}
+
+// retryable reports a PostgreSQL serialization failure or deadlock, or an
+// append on a stale cached ledger head (see headCache).
 func retryable(err error) bool {
+	if errors.Is(err, errStaleHead) {
+		return true
+	}
 	var pg *pgconn.PgError
 	return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
 }

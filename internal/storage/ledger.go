@@ -8,6 +8,7 @@ import (
 	"iter"
 	"strconv"
 	"strings"
+	"sync"
 
 	"chengguan/internal/apperr"
 	"chengguan/internal/ledger"
@@ -18,27 +19,107 @@ import (
 // write transaction's snapshot includes the head the previous writer
 // committed (a SERIALIZABLE snapshot is fixed by the first statement, so a
 // lock taken inside the transaction would come too late). The unique
-// prev_hash index is the backstop. SQLite's single writer connection
-// serialises appends already.
+// prev_hash and the primary key on seq are the backstop: two records sealed
+// on one head share both. SQLite's single writer connection serialises
+// appends already.
 const ledgerLock = 0x6367_6c65_6467 // "cgledg"
 
+// errStaleHead: the head kept in memory (headCache) was not the chain's head
+// when a record was appended on it; the transaction is run again, reading
+// the head from the database.
+var errStaleHead = errors.New("storage: the cached ledger head is stale")
+
+// headCache is the ledger head as this process last committed it, so that an
+// append need not read it first (the read was one statement in every state
+// change, a round trip on PostgreSQL). It is a hint, never trusted: an append
+// on a cached head inserts with insertOnHead, which writes the row only if
+// the cached head is a row of the ledger with that hash, and the primary key
+// refuses it if any record follows that row. So a head gone stale — another
+// process appended, a database restored from a backup — can neither fork
+// the chain nor leave a gap; the transaction fails with errStaleHead and
+// Transact runs it again on the head read from the database. The cache is
+// set only after a commit succeeds and cleared when a commit fails, so a
+// rolled-back append never leaves its head behind.
+type headCache struct {
+	mu   sync.Mutex
+	head ledger.Head
+	ok   bool
+}
+
+func (c *headCache) get() (ledger.Head, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.head, c.ok
+}
+
+func (c *headCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ok = false
+}
+
+const insertLedger = `INSERT INTO ledger (seq, id, at, actor_id, role, unit_id, action, subject_kind, subject_id,
+	before_digest, after_digest, reason, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+
+// insertOnHead inserts a record sealed on the head ($15, $16), only if that
+// head is a row of the ledger. The types are spelled out because PostgreSQL
+// infers no parameter types in a SELECT list.
+const insertOnHead = `INSERT INTO ledger (seq, id, at, actor_id, role, unit_id, action, subject_kind, subject_id,
+	before_digest, after_digest, reason, prev_hash, hash)
+	SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS BIGINT), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS TEXT),
+		CAST($7 AS TEXT), CAST($8 AS TEXT), CAST($9 AS TEXT), CAST($10 AS TEXT), CAST($11 AS TEXT), CAST($12 AS TEXT),
+		CAST($13 AS TEXT), CAST($14 AS TEXT)
+	WHERE EXISTS (SELECT 1 FROM ledger WHERE seq = $15 AND hash = $16)`
+
+const selectHead = `SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1`
+
 // appendLedger seals r onto the chain and inserts it, inside the caller's
-// transaction q, which Transact began (see ledgerLock).
+// transaction q, which Transact began (see ledgerLock and headCache).
 func appendLedger(ctx context.Context, q Querier, r ledger.Record) (ledger.Record, error) {
-	var head ledger.Head
-	err := q.QueryRowContext(ctx, `SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1`).Scan(&head.Seq, &head.Hash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return r, mapErr(err, "")
+	t, ok := q.(*txQuerier)
+	if !ok {
+		return r, errors.New("storage: a ledger record is appended only inside Transact")
+	}
+	head, checked := t.head, false
+	if !t.appended {
+		if !t.readHead {
+			head, checked = t.db.head.get()
+		}
+		if !checked {
+			err := t.queryRow(ctx, selectHead).Scan(&head.Seq, &head.Hash)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return r, mapErr(err, "")
+			}
+		}
 	}
 	sealed, err := ledger.Seal(head, r)
 	if err != nil {
 		return r, err
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO ledger (seq, id, at, actor_id, role, unit_id, action, subject_kind, subject_id,
-		before_digest, after_digest, reason, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		sealed.Seq, sealed.ID, ms(sealed.At), sealed.ActorID, sealed.Role, sealed.UnitID, sealed.Action,
-		sealed.Subject.Kind, sealed.Subject.ID, sealed.Before, sealed.After, sealed.Reason, sealed.PrevHash, sealed.Hash)
-	return sealed, mapErr(err, "")
+	args := []any{sealed.Seq, sealed.ID, ms(sealed.At), sealed.ActorID, sealed.Role, sealed.UnitID, sealed.Action,
+		sealed.Subject.Kind, sealed.Subject.ID, sealed.Before, sealed.After, sealed.Reason, sealed.PrevHash, sealed.Hash}
+	if !checked {
+		if _, err := t.exec(ctx, insertLedger, args...); err != nil {
+			return r, mapErr(err, "")
+		}
+	} else {
+		res, err := t.exec(ctx, insertOnHead, append(args, head.Seq, head.Hash)...)
+		var n int64
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		switch {
+		case err != nil && apperr.CodeOf(mapErr(err, "")) != apperr.Conflict:
+			return r, mapErr(err, "")
+		case err != nil || n == 0:
+			// Refused by a key (a record follows the cached head) or not
+			// written (the cached head is not in the ledger).
+			t.db.head.clear()
+			return r, errStaleHead
+		}
+	}
+	t.head, t.appended = sealed.Head(), true
+	return sealed, nil
 }
 
 const ledgerCols = `seq, id, at, actor_id, role, unit_id, action, subject_kind, subject_id, before_digest, after_digest, reason, prev_hash, hash`
