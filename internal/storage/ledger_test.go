@@ -506,3 +506,80 @@ func TestLedgerConcurrentAppendsFromTwoProcessesFormOneChain(t *testing.T) {
 		wantChain(t, db1, 4*each)
 	})
 }
+
+// Records reads the ledger in spans, two at a time; the chain it yields is
+// the whole table in seq order, across span boundaries, below seq 1 and
+// above the head.
+func TestLedgerRecordsReadsEveryRowInOrderAcrossSpans(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		n := storage.LedgerSpan + 100
+		fillLedger(t, db, n)
+		s := storage.NewLedgerStore(db)
+		wantChain(t, db, int64(n))
+		tamper := func(stmts ...string) {
+			t.Helper()
+			if err := db.Transact(ctx, func(q storage.Querier) error {
+				for _, st := range stmts {
+					if _, err := q.ExecContext(ctx, st); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wantBad := func(kind ledger.Kind, seq int64) {
+			t.Helper()
+			_, err := ledger.Verify(s.Records(ctx), ledger.Options{})
+			var bad *ledger.Error
+			if !errors.As(err, &bad) || bad.Kind != kind || bad.Seq != seq {
+				t.Fatalf("verify: %v; want %s at record %d", err, kind, seq)
+			}
+		}
+		edge := int64(storage.LedgerSpan) // the last seq of the first span
+		swap := fmt.Sprintf(`UPDATE ledger SET seq = -1 WHERE seq = %d`, edge)
+		tamper(swap, fmt.Sprintf(`UPDATE ledger SET seq = %d WHERE seq = %d`, edge, edge+1), fmt.Sprintf(`UPDATE ledger SET seq = %d WHERE seq = -1`, edge+1))
+		wantBad(ledger.Reordered, edge)
+		tamper(swap, fmt.Sprintf(`UPDATE ledger SET seq = %d WHERE seq = %d`, edge, edge+1), fmt.Sprintf(`UPDATE ledger SET seq = %d WHERE seq = -1`, edge+1))
+		wantChain(t, db, int64(n))
+
+		tamper(`UPDATE ledger SET seq = -7 WHERE seq = 1`) // moved below the first seq: read first
+		wantBad(ledger.Malformed, -7)
+		tamper(`UPDATE ledger SET seq = 1 WHERE seq = -7`, fmt.Sprintf(`UPDATE ledger SET seq = %d WHERE seq = %d`, 1<<40, edge+5))
+		wantBad(ledger.Deleted, edge+5) // moved far beyond the head: missing where it was
+	})
+}
+
+func TestLedgerRecordsStopsWhenTheConsumerStopsOrTheContextEnds(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		fillLedger(t, db, storage.LedgerSpan+100)
+		s := storage.NewLedgerStore(db)
+		n := 0
+		for _, err := range s.Records(context.Background()) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n++; n == storage.LedgerSpan+10 { // into the second span
+				break
+			}
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		n = 0
+		var last error
+		for _, err := range s.Records(ctx) {
+			if err != nil {
+				last = err
+				break
+			}
+			if n++; n == 100 {
+				cancel()
+			}
+		}
+		if last == nil || n >= storage.LedgerSpan+100 {
+			t.Fatalf("after the context ended: %d records, error %v; want an error before the end", n, last)
+		}
+	})
+}
