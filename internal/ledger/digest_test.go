@@ -114,7 +114,7 @@ func TestCanonicalJSONFastPathMatchesTheDefinition(t *testing.T) {
 		default:
 			return inner{When: time.Date(2026, 5, 1, 8, rng.IntN(60), 0, rng.IntN(1e9), time.FixedZone("CST", 8*3600)),
 				Tags: []string{strs[rng.IntN(len(strs))]}, Extra: map[string]any{keys[rng.IntN(len(keys))]: gen(depth + 1)},
-				Raw:  json.RawMessage(`{"b" : 1, "a":[ 2 ,3]}`), Nums: map[string]number{"n": number(rng.IntN(100))}}
+				Raw: json.RawMessage(`{"b" : 1, "a":[ 2 ,3]}`), Nums: map[string]number{"n": number(rng.IntN(100))}}
 		}
 	}
 	fast := 0
