@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -98,7 +99,7 @@ func TestCanonicalJSONFastPathMatchesTheDefinition(t *testing.T) {
 		case k == 0 || depth > 3:
 			return strs[rng.IntN(len(strs))]
 		case k == 1:
-			return []any{1, 2.5, -0.0, 1e21, 1.5e-7, int64(1) << 62, uint64(1<<64 - 1), nil, true, false}[rng.IntN(10)]
+			return []any{1, 2.5, math.Copysign(0, -1), 1e21, 1.5e-7, int64(1) << 62, uint64(1<<64 - 1), nil, true, false}[rng.IntN(10)]
 		case k <= 4:
 			m := map[string]any{}
 			for range rng.IntN(5) {
