@@ -234,6 +234,32 @@ func TestLedgerVerifyNamesARecordWhoseReasonWasUpdated(t *testing.T) {
 	})
 }
 
+// verify reads each row as its columns joined by a separator (see
+// storage.LedgerStore.Records); a row whose text holds the separator is read
+// again column by column, so what verify checks is still each column as
+// stored. A reason with the separator is legitimate on PostgreSQL (U+001F is
+// valid text), and tampering that writes it is still named.
+func TestLedgerVerifyChecksARowWhoseTextHoldsTheSeparatorColumnByColumn(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		f := newLedger(t, dsn, 30)
+		r := testRecord(f.recs[29].At.Add(time.Minute), 30)
+		r.Reason = "分隔符\x1f在原因里\x1f"
+		f.append(t, r)
+		f.append(t, testRecord(f.recs[30].At.Add(time.Minute), 31))
+		cp := f.checkpointFile(t)
+		code, out, errOut := f.run(t, "verify", "--checkpoint", cp)
+		wantSound(t, code, out, errOut, "ledger sound: 32 records")
+
+		sep, kind := `x'ff'`, ledger.Malformed // SQLite: the byte 0xFF; the text is no longer UTF-8
+		if storage.IsPostgres(dsn) {
+			sep, kind = `chr(31)`, ledger.Edited
+		}
+		f.sql(t, `UPDATE ledger SET reason = reason || `+sep+` WHERE seq = 20`)
+		code, _, errOut = f.run(t, "verify", "--checkpoint", cp)
+		wantBad(t, code, errOut, 20, f.recs[19].ID, kind)
+	})
+}
+
 func TestLedgerVerifyNamesADeletedMiddleRecord(t *testing.T) {
 	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
 		f := newLedger(t, dsn, 50)

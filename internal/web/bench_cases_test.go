@@ -2,12 +2,16 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"chengguan/internal/demo"
 	"chengguan/internal/identity"
+	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
 )
 
@@ -32,6 +36,31 @@ func BenchmarkOpen311Post(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+	})
+}
+
+// BenchmarkOpen311List is GET requests.json with 50 results over 5,000 cases.
+func BenchmarkOpen311List(b *testing.B) {
+	db := storagetest.OpenSQLite(b)
+	a := startApp(b, db)
+	if err := demo.SyntheticCases(context.Background(), a.Identity, a.Grid, a.Taxonomy, storage.NewUrbanStore(db), 5000, 1, time.Now(), nil); err != nil {
+		b.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Get(a.URL + "/open311/v2/requests.json?page_size=50")
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
 				b.Fatalf("status %d", resp.StatusCode)

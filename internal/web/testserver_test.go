@@ -41,6 +41,7 @@ type app struct {
 	Identity *identity.Service
 	Taxonomy *taxonomy.Service
 	Urban    *urban.Service
+	Grid     *grid.Service
 	I18n     *i18n.Bundle
 	Config   config.Config
 	logs     *logBuffer
@@ -118,7 +119,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	client.Timeout = 30 * time.Second
 	// Redirects are part of what the tests check.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &app{URL: ts.URL, DB: db, Identity: svc, Taxonomy: taxSvc, Urban: cases, I18n: bundle, Config: cfg, logs: logs, client: client}
+	return &app{URL: ts.URL, DB: db, Identity: svc, Taxonomy: taxSvc, Urban: cases, Grid: gridSvc, I18n: bundle, Config: cfg, logs: logs, client: client}
 }
 
 // T translates key into lang, as the server would.
