@@ -34,6 +34,7 @@ func templateFuncs() template.FuncMap {
 		"indent": func(path string) int { return strings.Count(path, "/") - 2 },
 		"has":    func(list []string, s string) bool { return contains(list, s) },
 		"inc":    func(i int) int { return i + 1 },
+		"list":   func(xs ...string) []string { return xs },
 		// roleField tells a role row's error from the named fields'.
 		"roleField": func(f string) bool { return strings.HasPrefix(f, "assignments[") },
 	}
@@ -56,7 +57,7 @@ func parsePages() (*pages, error) {
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, file := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/page_"), ".html")
-		t, err := template.New(name).Funcs(templateFuncs()).ParseFS(templateFiles, "templates/layout.html", "templates/timeline.html", file)
+		t, err := template.New(name).Funcs(templateFuncs()).ParseFS(templateFiles, "templates/layout.html", "templates/timeline.html", "templates/case_row.html", file)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", file, err)
 		}

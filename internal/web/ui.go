@@ -79,6 +79,7 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/categories/import", s.page(s.categoryImport))
 	mux.Handle("GET /admin/categories/{id}", s.page(s.categoryEditPage))
 	mux.Handle("POST /admin/categories/{id}", s.page(s.categoryUpdate))
+	s.caseUIRoutes(mux)
 }
 
 func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
