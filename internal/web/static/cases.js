@@ -71,9 +71,12 @@
     var status = document.getElementById("locate-status");
     var m2 = base(pick);
     var marker = null;
-    var set = function (la, lo, note) {
-      latIn.value = la.toFixed(6);
-      lonIn.value = lo.toFixed(6);
+    // set moves the pin; write also fills the inputs (not when they moved it).
+    var set = function (la, lo, note, write) {
+      if (write) {
+        latIn.value = la.toFixed(6);
+        lonIn.value = lo.toFixed(6);
+      }
       if (marker) {
         marker.setLatLng([la, lo]);
       } else {
@@ -86,7 +89,7 @@
     var fromInputs = function () {
       var la = parseFloat(latIn.value), lo = parseFloat(lonIn.value);
       if (!isNaN(la) && !isNaN(lo)) {
-        set(la, lo, "");
+        set(la, lo, "", false);
         m2.setView([la, lo], 16);
         return true;
       }
@@ -102,7 +105,7 @@
     lonIn.addEventListener("change", fromInputs);
     latIn.addEventListener("change", fromInputs);
     m2.on("click", function (e) {
-      set(e.latlng.lat, e.latlng.lng, pick.dataset.picked);
+      set(e.latlng.lat, e.latlng.lng, pick.dataset.picked, true);
     });
     var btn = document.getElementById("locate");
     if (btn && navigator.geolocation) {
@@ -110,7 +113,7 @@
       btn.addEventListener("click", function () {
         navigator.geolocation.getCurrentPosition(
           function (pos) {
-            set(pos.coords.latitude, pos.coords.longitude, pick.dataset.located);
+            set(pos.coords.latitude, pos.coords.longitude, pick.dataset.located, true);
             m2.setView([pos.coords.latitude, pos.coords.longitude], 17);
           },
           function () {
