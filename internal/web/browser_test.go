@@ -206,7 +206,7 @@ type screen struct {
 func screens(t *testing.T, a *app) []screen {
 	officer := a.account(t, "officer")
 	category := a.category(t, "event", "0102")
-	return []screen{
+	return append([]screen{
 		{name: "login", path: "/login"},
 		{name: "home-admin", user: "admin", path: "/"},
 		{name: "home-squadlead", user: "squadlead", path: "/"},
@@ -237,7 +237,7 @@ func screens(t *testing.T, a *app) []screen {
 		{name: "category-edit", user: "admin", path: "/admin/categories/" + category.ID},
 		{name: "category-view-dept", user: "dept", path: "/admin/categories/" + category.ID},
 		{name: "category-new", user: "admin", path: "/admin/categories/new"},
-	}
+	}, caseScreens(t, a)...)
 }
 
 // showScreens visits every screen at every width, one tab per user, and

@@ -3,6 +3,10 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,16 +17,33 @@ import (
 
 	"chengguan/internal/evidence"
 	"chengguan/internal/i18n"
+	"chengguan/internal/identity"
 	"chengguan/internal/storage/storagetest"
 	"chengguan/internal/urban"
 	"chengguan/internal/urban/taxonomy"
 )
 
+// sceneJPEG is a small photo a browser can show, different for each seed.
+func sceneJPEG(t *testing.T, seed byte) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 160, 120))
+	for y := 0; y < 120; y++ {
+		for x := 0; x < 160; x++ {
+			img.Set(x, y, color.RGBA{R: uint8(x) + seed*40, G: uint8(y*2) + seed*20, B: 120 + seed*10, A: 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 70}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // photoFile writes a small JPEG for the browser's file inputs.
-func photoFile(t *testing.T, name string, extra byte) string {
+func photoFile(t *testing.T, name string, seed byte) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, append(append([]byte(nil), testJPEG...), extra), 0o644); err != nil {
+	if err := os.WriteFile(p, sceneJPEG(t, seed), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -143,7 +164,7 @@ func TestTheWholeLoopInABrowser(t *testing.T) {
 	if n := run(t, operator, chromedp.Evaluate[int](`document.querySelectorAll("img.photo").length`)); n != 3 {
 		t.Fatalf("the closed case shows %d photos, want before, after and verification", n)
 	}
-	state := run(t, operator, chromedp.Text(chromedp.CSS(".case-head.big .state")))
+	state := run(t, operator, chromedp.Text(chromedp.CSS(".case-summary .state")))
 	if want := a.T(i18n.ZH, "case.state.closed", nil); state != want {
 		t.Fatalf("the case page's state reads %q, want %q", state, want)
 	}
@@ -235,5 +256,108 @@ func TestResidentReportsAndTracksInABrowser(t *testing.T) {
 	}
 	if c, _ = a.Urban.PublicCase(ctxb, number); c.Rating != 5 {
 		t.Fatalf("stored rating %d, want 5", c.Rating)
+	}
+}
+
+// seeded are the cases the screens show.
+type seeded struct {
+	reported, filed, dispatched, handled, closed string
+	closedNumber, tracking                       string
+}
+
+// seedCases puts cases in every stage of the loop through the service: two reports of
+// the same kind close together (duplicates), and a resident's report taken to the end.
+func seedCases(t *testing.T, a *app) seeded {
+	t.Helper()
+	ctx := context.Background()
+	cat := a.category(t, taxonomy.Event, "0102")
+	actor := func(name string) *identity.Actor { return a.account(t, name).Actor() }
+	photo := func(extra byte) []evidence.Blob {
+		b, err := a.Urban.PutEvidence(ctx, bytes.NewReader(sceneJPEG(t, extra)), "p.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []evidence.Blob{b}
+	}
+	report := func(who string, channel urban.Channel, desc string, dLon float64, extra byte) urban.Receipt {
+		var a0 *identity.Actor
+		if who != "" {
+			a0 = actor(who)
+		}
+		rc, err := a.Urban.Submit(ctx, a0, urban.Report{Channel: channel, CategoryID: cat.ID, Description: desc,
+			Address: fmt.Sprintf("建设路 %d 号", extra), Lon: yingchengLon + dLon, Lat: yingchengLat,
+			Photos: photo(extra), ReporterKey: "screens", Contact: urban.Contact{Name: "王五", Phone: "13912345678"}})
+		if err != nil {
+			t.Fatalf("seed report: %v", err)
+		}
+		return rc
+	}
+	act := func(id, who string, in urban.Input) {
+		t.Helper()
+		if _, err := a.Urban.Act(ctx, actor(who), id, in); err != nil {
+			t.Fatalf("seed %s by %s: %v", in.Move, who, err)
+		}
+	}
+	var s seeded
+	closed := report("", urban.ChannelResident, "小区门口垃圾堆积，已有三天", 0.0004, 1)
+	s.closed, s.closedNumber, s.tracking = closed.Case.ID, closed.Case.Number, closed.Tracking
+	act(s.closed, "operator", urban.Input{Move: urban.MoveFile})
+	act(s.closed, "shiftlead", urban.Input{Move: urban.MoveDispatch, DepartmentID: cat.DepartmentID})
+	act(s.closed, "dept", urban.Input{Move: urban.MoveHandle, Note: "已清运，并清洗地面", Public: true, Photos: photo(2)})
+	act(s.closed, "inspector", urban.Input{Move: urban.MoveVerify, Photos: photo(3)})
+	act(s.closed, "operator", urban.Input{Move: urban.MoveClose})
+
+	s.dispatched = report("inspector", urban.ChannelInspector, "垃圾桶满溢，周边有散落垃圾", 0.004, 4).Case.ID
+	act(s.dispatched, "operator", urban.Input{Move: urban.MoveFile})
+	act(s.dispatched, "shiftlead", urban.Input{Move: urban.MoveDispatch, DepartmentID: cat.DepartmentID})
+	s.handled = report("inspector", urban.ChannelInspector, "绿化带内有建筑垃圾", -0.004, 5).Case.ID
+	act(s.handled, "operator", urban.Input{Move: urban.MoveFile})
+	act(s.handled, "shiftlead", urban.Input{Move: urban.MoveDispatch, DepartmentID: cat.DepartmentID})
+	act(s.handled, "dept", urban.Input{Move: urban.MoveHandle, Note: "已清理", Photos: photo(6)})
+	s.filed = report("operator", urban.ChannelHotline, "市民来电：路口垃圾无人清运", 0.008, 7).Case.ID
+	act(s.filed, "operator", urban.Input{Move: urban.MoveFile})
+	s.reported = report("inspector", urban.ChannelInspector, "人行道上暴露垃圾", 0, 8).Case.ID
+	report("inspector", urban.ChannelInspector, "人行道上暴露垃圾（重复上报）", 0.0001, 9)
+	return s
+}
+
+// caseScreens are the closed loop's pages for the screen tests.
+func caseScreens(t *testing.T, a *app) []screen {
+	s := seedCases(t, a)
+	return []screen{
+		{name: "cases-intake", user: "operator", path: "/cases?view=intake"},
+		{name: "case-reported", user: "operator", path: "/cases/" + s.reported},
+		{name: "case-contact", user: "operator", path: "/cases/" + s.filed, after: func(t *testing.T, tab context.Context) {
+			if status := submit(t, tab, "#show-contact"); status != 200 {
+				t.Fatalf("show contact: status %d", status)
+			}
+		}},
+		{name: "case-hotline", user: "operator", path: "/cases/new?channel=hotline"},
+		{name: "cases-dispatch", user: "shiftlead", path: "/cases"},
+		{name: "cases-map", user: "shiftlead", path: "/cases/map", after: func(t *testing.T, tab context.Context) {
+			do(t, tab, chromedp.Poll[chromedp.Void](`document.getElementById("cases-map").dataset.casesShown !== undefined`))
+		}},
+		{name: "indicators", user: "shiftlead", path: "/indicators?dimension=street"},
+		{name: "cases-inbox", user: "dept", path: "/cases"},
+		{name: "case-dept", user: "dept", path: "/cases/" + s.dispatched, after: func(t *testing.T, tab context.Context) {
+			do(t, tab, chromedp.Evaluate[chromedp.Void](`document.getElementById("move-handle").open = true`))
+		}},
+		{name: "cases-verify", user: "inspector", path: "/cases?view=verify"},
+		{name: "case-verify", user: "inspector", path: "/cases/" + s.handled, after: func(t *testing.T, tab context.Context) {
+			do(t, tab, chromedp.Poll[chromedp.Void](`document.getElementById("case-map").dataset.ready === "1"`))
+		}},
+		{name: "case-new", user: "inspector", path: "/cases/new"},
+		{name: "case-closed", user: "supervisor", path: "/cases/" + s.closed},
+		{name: "indicators-dept", user: "supervisor", path: "/indicators"},
+		{name: "report", path: "/report"},
+		{name: "report-errors", path: "/report", after: func(t *testing.T, tab context.Context) {
+			do(t, tab, chromedp.SendKeys(chromedp.ID("description"), "  "),
+				chromedp.Evaluate[chromedp.Void](`document.querySelector("form.report-form").noValidate = true`))
+			if status := submit(t, tab, "#submit-report"); status != 400 {
+				t.Fatalf("empty resident report: status %d, want 400", status)
+			}
+		}},
+		{name: "track", path: "/track/" + s.closedNumber + "?k=" + s.tracking},
+		{name: "track-lookup", path: "/track"},
 	}
 }

@@ -42,6 +42,7 @@ func (s *Server) caseUIRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /indicators.csv", s.page(s.indicatorsCSV))
 	mux.HandleFunc("GET /report", s.residentReportPage)
 	mux.HandleFunc("POST /report", s.residentReport)
+	mux.HandleFunc("GET /report/cells.json", s.reportCells)
 	mux.HandleFunc("GET /track", s.trackLookup)
 	mux.HandleFunc("GET /track/{number}", s.trackPage)
 	mux.HandleFunc("POST /track/{number}", s.trackRate)

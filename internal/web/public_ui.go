@@ -3,10 +3,13 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"chengguan/internal/apperr"
+	"chengguan/internal/grid"
 	"chengguan/internal/urban"
 )
 
@@ -66,6 +69,25 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusCreated, "report_done", v)
 }
 
+// reportCells serves the grid cells of the version in force to the public form's map, so
+// that a resident sees where the grid covers: the cells, their codes and their
+// communities' names are public facts of the city's digital management.
+func (s *Server) reportCells(w http.ResponseWriter, r *http.Request) {
+	idx, _, err := s.grid.Current(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body, err := grid.MarshalGeoJSON(idx.Cells())
+	if err != nil {
+		s.writeError(w, r, apperr.Internalf("grid GeoJSON: %w", err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(body)
+}
+
 // trackPath is a case's private tracking link.
 func trackPath(number, secret string) string {
 	return "/track/" + url.PathEscape(number) + "?" + url.Values{"k": {secret}}.Encode()
@@ -75,8 +97,44 @@ type trackData struct {
 	Number  string
 	Key     string
 	Case    *urban.Case
-	Events  []urban.Event
+	Steps   []trackStep
 	CanRate bool
+}
+
+// trackStep is one line of a resident's view of the progress: a milestone of the loop
+// or a public note, with no one's name.
+type trackStep struct {
+	At   time.Time
+	Move urban.Move
+	Note string
+}
+
+// trackSteps are the case's milestones (from its own timestamps, so that the resident
+// sees every stage even where staff kept their notes internal) and its public notes.
+func trackSteps(c *urban.Case, evs []urban.Event) []trackStep {
+	var out []trackStep
+	for _, m := range []struct {
+		at   time.Time
+		move urban.Move
+	}{{c.ReportedAt, urban.MoveReport}, {c.FiledAt, urban.MoveFile}, {c.DispatchedAt, urban.MoveDispatch},
+		{c.HandledAt, urban.MoveHandle}, {c.VerifiedAt, urban.MoveVerify}, {c.ClosedAt, urban.MoveClose}} {
+		if !m.at.IsZero() {
+			out = append(out, trackStep{At: m.at, Move: m.move})
+		}
+	}
+	for _, e := range evs {
+		if e.Note == "" {
+			continue
+		}
+		i := slices.IndexFunc(out, func(s trackStep) bool { return s.Move == e.Move && s.At.Equal(e.At) && s.Note == "" })
+		if i >= 0 {
+			out[i].Note = e.Note
+			continue
+		}
+		out = append(out, trackStep{At: e.At, Move: e.Move, Note: e.Note})
+	}
+	slices.SortStableFunc(out, func(a, b trackStep) int { return a.At.Compare(b.At) })
+	return out
 }
 
 // trackLookup is the form that opens a tracking page by number and secret.
@@ -105,13 +163,9 @@ func (s *Server) renderTrack(w http.ResponseWriter, r *http.Request, status int,
 		s.writeError(w, r, err)
 		return
 	}
-	// The tracking page never names the people: events keep only their move, time and
+	// The tracking page never names the people: steps keep only their move, time and
 	// public note.
-	shown := make([]urban.Event, 0, len(evs))
-	for _, e := range evs {
-		shown = append(shown, urban.Event{At: e.At, Move: e.Move, From: e.From, To: e.To, Note: e.Note})
-	}
-	v.Data = &trackData{Number: number, Key: key, Case: c, Events: shown,
+	v.Data = &trackData{Number: number, Key: key, Case: c, Steps: trackSteps(c, evs),
 		CanRate: c.State == urban.StateClosed && c.Rating == 0}
 	s.render(w, r, status, "track", v)
 }
