@@ -188,3 +188,28 @@ func TestResidentsReportAndTrackWithoutAnAccount(t *testing.T) {
 		t.Fatal("a department is offered the caller's details")
 	}
 }
+
+// TestOfficersReportAndGetTheNumber: an officer or auxiliary reports but does not work
+// cases, so the answer is the case number and a fresh form, not the case page.
+func TestOfficersReportAndGetTheNumber(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t))
+	cat := a.category(t, taxonomy.Event, "0102")
+	for _, who := range []string{"officer", "auxiliary"} {
+		u := a.loginDemo(t, who)
+		form := u.get(t, "/cases/new")
+		form.wantStatus(t, http.StatusOK)
+		m := clientIDField.FindSubmatch(form.body)
+		r := u.postMultipart(t, "/cases/new", url.Values{"category_id": {cat.ID}, "description": {"占道经营"},
+			"lon": {"113.2"}, "lat": {"33.76"}, "client_id": {string(m[1])}}, testJPEG)
+		r.wantStatus(t, http.StatusOK)
+		r.wantBody(t, `class="notice ok receipt"`)
+		if !regexp.MustCompile(`receipt".*\d{4}-\d{6}`).Match(r.body) {
+			t.Fatalf("%s: the receipt has no case number", who)
+		}
+		if strings.Contains(r.String(), `value="`+string(m[1])+`"`) {
+			t.Fatalf("%s: the fresh form reuses the client ID of the report just made", who)
+		}
+		u.get(t, "/cases").wantStatus(t, http.StatusForbidden)
+	}
+}

@@ -110,7 +110,7 @@
     var btn = document.getElementById("locate");
     if (btn && navigator.geolocation) {
       btn.hidden = false;
-      btn.addEventListener("click", function () {
+      var locate = function () {
         navigator.geolocation.getCurrentPosition(
           function (pos) {
             set(pos.coords.latitude, pos.coords.longitude, pick.dataset.located, true);
@@ -121,7 +121,13 @@
           },
           { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
         );
-      });
+      };
+      btn.addEventListener("click", locate);
+      // An inspector reports where he stands: ask at once, unless the form
+      // comes back with a place already.
+      if (pick.dataset.autolocate === "1" && !lonIn.value) {
+        locate();
+      }
     }
   }
 
