@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
+	"chengguan/internal/urban"
 	"chengguan/internal/urban/taxonomy"
 )
 
@@ -211,5 +213,34 @@ func TestOfficersReportAndGetTheNumber(t *testing.T) {
 			t.Fatalf("%s: the fresh form reuses the client ID of the report just made", who)
 		}
 		u.get(t, "/cases").wantStatus(t, http.StatusForbidden)
+	}
+}
+
+// BenchmarkDispatchBoard measures the command centre's work list over loopback: the
+// page counts and lists 100 of 300 filed cases, with each row's category and time left
+// in its stage, and renders them.
+func BenchmarkDispatchBoard(b *testing.B) {
+	a := startApp(b, storagetest.OpenSQLite(b))
+	cat := a.category(b, taxonomy.Event, "0102")
+	ctx := context.Background()
+	inspector, operator := a.account(b, "inspector").Actor(), a.account(b, "operator").Actor()
+	for i := range 300 {
+		rc, err := a.Urban.Submit(ctx, inspector, urban.Report{Channel: urban.ChannelInspector, CategoryID: cat.ID,
+			Description: fmt.Sprintf("暴露垃圾 %d", i), Lon: yingchengLon + float64(i%20)*0.001, Lat: yingchengLat})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.Urban.Act(ctx, operator, rc.Case.ID, urban.Input{Move: urban.MoveFile}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	shiftlead := a.loginDemo(b, "shiftlead")
+	shiftlead.get(b, "/cases?view=dispatch").wantStatus(b, http.StatusOK)
+	b.ResetTimer()
+	for b.Loop() {
+		r := shiftlead.get(b, "/cases?view=dispatch")
+		if r.status != http.StatusOK {
+			b.Fatalf("status %d", r.status)
+		}
 	}
 }
