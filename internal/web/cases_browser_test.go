@@ -361,3 +361,25 @@ func caseScreens(t *testing.T, a *app) []screen {
 		{name: "track-lookup", path: "/track"},
 	}
 }
+
+// TestCaseListFiltersAsTheOperatorTypes: the work list filters without a submit (htmx)
+// and keeps the filter in the address.
+func TestCaseListFiltersAsTheOperatorTypes(t *testing.T) {
+	ctx := newBrowser(t)
+	a := startApp(t, storagetest.OpenSQLite(t))
+	seedCases(t, a)
+	tab := newTab(t, ctx)
+	browserLogin(t, tab, a, "operator", demoPassword)
+	do(t, tab,
+		chromedp.Navigate(a.URL+"/cases?view=all"),
+		chromedp.WaitVisible(chromedp.CSS(`#results li.case`)),
+		chromedp.SendKeys(chromedp.ID("q"), "重复上报"),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#results li.case").length === 1`),
+	)
+	if got := run(t, tab, chromedp.Text(chromedp.CSS("#results li.case .case-desc"))); !strings.Contains(got, "重复上报") {
+		t.Fatalf("the filtered list shows %q", got)
+	}
+	if loc := run(t, tab, chromedp.Location()); !strings.Contains(loc, "q=") || !strings.Contains(loc, "view=all") {
+		t.Fatalf("the address %s does not keep the filter", loc)
+	}
+}

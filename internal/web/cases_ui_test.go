@@ -244,3 +244,47 @@ func BenchmarkDispatchBoard(b *testing.B) {
 		}
 	}
 }
+
+// TestApprovalsThroughThePages: a department's extension and an operator's void wait for
+// the shift lead, who finds them in the intake queue's approvals and decides on the case
+// page.
+func TestApprovalsThroughThePages(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t))
+	cat := a.category(t, taxonomy.Event, "0102")
+	ctx := context.Background()
+	submit := func(desc string) string {
+		rc, err := a.Urban.Submit(ctx, a.account(t, "inspector").Actor(), urban.Report{Channel: urban.ChannelInspector,
+			CategoryID: cat.ID, Description: desc, Lon: yingchengLon, Lat: yingchengLat})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rc.Case.ID
+	}
+	operator, shiftlead, dept := a.loginDemo(t, "operator"), a.loginDemo(t, "shiftlead"), a.loginDemo(t, "dept")
+	extend := submit("井盖缺失")
+	operator.postForm(t, "/cases/"+extend+"/move", url.Values{"move": {"file"}}).wantRedirect(t, "/cases/")
+	shiftlead.postForm(t, "/cases/"+extend+"/move", url.Values{"move": {"dispatch"}, "department_id": {cat.DepartmentID}}).wantRedirect(t, "/cases/")
+	r := dept.postForm(t, "/cases/"+extend+"/move", url.Values{"move": {"extend"}, "note": {"需采购配件"}, "amount": {"0"}, "unit": {"workday"}})
+	r.wantStatus(t, http.StatusBadRequest)
+	r.wantBody(t, a.T("zh-CN", "case.extension_amount", nil), "需采购配件")
+	dept.postForm(t, "/cases/"+extend+"/move", url.Values{"move": {"extend"}, "note": {"需采购配件"}, "amount": {"2"}, "unit": {"workday"}}).wantRedirect(t, "/cases/")
+
+	void := submit("误报")
+	operator.postForm(t, "/cases/"+void+"/move", url.Values{"move": {"void"}, "note": {"录入错误"}}).wantRedirect(t, "/cases/")
+	page := operator.get(t, "/cases/"+void)
+	page.wantBody(t, `class="notice warn"`, "录入错误")
+
+	queue := shiftlead.get(t, "/cases?view=intake")
+	queue.wantBody(t, a.T("zh-CN", "cases.section.pending", nil), `href="/cases/`+extend+`"`, `href="/cases/`+void+`"`)
+	shiftlead.get(t, "/cases/"+extend).wantBody(t, `id="move-approve"`, `id="move-deny"`)
+	shiftlead.postForm(t, "/cases/"+extend+"/move", url.Values{"move": {"approve"}}).wantRedirect(t, "/cases/")
+	shiftlead.postForm(t, "/cases/"+void+"/move", url.Values{"move": {"approve"}}).wantRedirect(t, "/cases/")
+	if s := a.stateOf(t, void); s != urban.StateVoid {
+		t.Fatalf("the approved void left the case %s", s)
+	}
+	c, err := a.Urban.Get(ctx, a.account(t, "supervisor").Actor(), extend)
+	if err != nil || c.Extensions != 1 || c.Pending != nil {
+		t.Fatalf("after approving the extension: %+v, %v", c, err)
+	}
+}
