@@ -359,6 +359,10 @@ func caseScreens(t *testing.T, a *app) []screen {
 		}},
 		{name: "track", path: "/track/" + s.closedNumber + "?k=" + s.tracking},
 		{name: "track-lookup", path: "/track"},
+		// English last: the language is the tab's cookie.
+		{name: "case-closed-en", user: "supervisor", path: "/lang/en?back=/cases/" + s.closed},
+		{name: "indicators-en", user: "supervisor", path: "/indicators?dimension=grid"},
+		{name: "report-en", path: "/lang/en?back=/report"},
 	}
 }
 

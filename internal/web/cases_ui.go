@@ -452,7 +452,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 		if d.Departments, err = s.departments(ctx); err != nil {
 			return err
 		}
-		if _, ok := v.Form["department_id"]; !ok {
+		if v.Form["department_id"] == "" {
 			v.Form["department_id"] = d.Row.DefDept
 		}
 	}
