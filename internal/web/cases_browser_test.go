@@ -387,3 +387,20 @@ func TestCaseListFiltersAsTheOperatorTypes(t *testing.T) {
 		t.Fatalf("the address %s does not keep the filter", loc)
 	}
 }
+
+// TestInboxLinksOpenTheMoveForm: the department's inbox links straight to the handling
+// form of a case, opened.
+func TestInboxLinksOpenTheMoveForm(t *testing.T) {
+	ctx := newBrowser(t)
+	a := startApp(t, storagetest.OpenSQLite(t))
+	s := seedCases(t, a)
+	tab := newTab(t, ctx)
+	browserLogin(t, tab, a, "dept", demoPassword)
+	do(t, tab, chromedp.Navigate(a.URL+"/cases"),
+		chromedp.Click(chromedp.CSS(`a[href="/cases/`+s.dispatched+`#do-return"]`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.ID("return-note")),
+	)
+	if open := run(t, tab, chromedp.Evaluate[bool](`document.getElementById("move-return").open && !document.getElementById("move-extend").open`)); !open {
+		t.Fatal("the return form is not the one opened")
+	}
+}

@@ -173,6 +173,8 @@ type casesPageData struct {
 	Departments []identity.Unit
 	CanDispatch bool
 	Back        string
+	// Links are the moves each row links to on the case page (the view's usual work).
+	Links []string
 }
 
 // casesPerSection bounds each list; the counts say how many there are in all.
@@ -238,6 +240,8 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	d.Links = map[string][]string{"intake": {"file", "reject"}, "inbox": {"handle", "return", "extend"},
+		"verify": {"verify", "rework"}}[view.Name]
 	d.Back = r.URL.RequestURI()
 	if q.Get("moved") != "" {
 		v.Flash = "cases.moved"

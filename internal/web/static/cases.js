@@ -5,6 +5,15 @@
 //   #cases-map  the open cases in scope as coloured markers over the grid cells
 (function () {
   "use strict";
+  // A work list links to a move's button (#do-handle): open its form.
+  var target = location.hash && document.getElementById(location.hash.slice(1));
+  if (target && target.closest) {
+    var box = target.closest("details");
+    if (box) {
+      box.open = true;
+      box.scrollIntoView();
+    }
+  }
   if (!window.L) {
     return;
   }
