@@ -207,7 +207,7 @@ func screens(t *testing.T, a *app) []screen {
 	officer := a.account(t, "officer")
 	category := a.category(t, "event", "0102")
 	person := loadPersonnelDemo(t, a)
-	return []screen{
+	return append([]screen{
 		{name: "login", path: "/login"},
 		{name: "home-admin", user: "admin", path: "/"},
 		{name: "home-squadlead", user: "squadlead", path: "/"},
@@ -245,7 +245,7 @@ func screens(t *testing.T, a *app) []screen {
 		{name: "personnel-equipment", user: "squadlead", path: "/personnel/boards/equipment"},
 		{name: "personnel-staffing", user: "supervisor", path: "/personnel/boards/staffing"},
 		{name: "personnel-import", user: "admin", path: "/personnel/import"},
-	}
+	}, caseScreens(t, a)...)
 }
 
 // showScreens visits every screen at every width, one tab per user, and

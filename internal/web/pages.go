@@ -46,6 +46,7 @@ func templateFuncs() template.FuncMap {
 		},
 		"zeroDay":   func(d calendar.Date) bool { return d == (calendar.Date{}) },
 		"certClass": certClass,
+		"list":      func(xs ...string) []string { return xs },
 		// roleField tells a role row's error from the named fields'.
 		"roleField": func(f string) bool { return strings.HasPrefix(f, "assignments[") },
 	}
@@ -68,7 +69,7 @@ func parsePages() (*pages, error) {
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, file := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/page_"), ".html")
-		t, err := template.New(name).Funcs(templateFuncs()).ParseFS(templateFiles, "templates/layout.html", "templates/timeline.html", "templates/partial_*.html", file)
+		t, err := template.New(name).Funcs(templateFuncs()).ParseFS(templateFiles, "templates/layout.html", "templates/timeline.html", "templates/partial_*.html", "templates/case_row.html", file)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", file, err)
 		}

@@ -80,6 +80,7 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/categories/{id}", s.page(s.categoryEditPage))
 	mux.Handle("POST /admin/categories/{id}", s.page(s.categoryUpdate))
 	s.personnelUIRoutes(mux)
+	s.caseUIRoutes(mux)
 }
 
 func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
