@@ -466,7 +466,7 @@ var _ urban.IndicatorStore = (*UrbanStore)(nil)
 
 // CountBy implements urban.IndicatorStore with one grouped scan of the period's cases,
 // which each instant's index finds.
-func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to time.Time, scope identity.Scope) (urban.GroupCounts, error) {
+func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now time.Time, scope identity.Scope) (urban.GroupCounts, error) {
 	switch column {
 	case "department_id", "unit_id", "grid_code", "reporter_id":
 	default:
@@ -474,6 +474,11 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to time.T
 	}
 	var w where
 	f, t := w.arg(ms(from)), w.arg(ms(to))
+	end := to
+	if now.Before(end) {
+		end = now
+	}
+	lateBy := w.arg(ms(end))
 	in := func(col string) string { return "(" + col + " >= " + f + " AND " + col + " < " + t + ")" }
 	dueClose := "(" + in("handle_due") + " OR " + in("closed_at") + ")"
 	dueHandle := "(" + in("handle_due") + " OR " + in("handled_at") + ")"
@@ -488,7 +493,7 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to time.T
 		sum(dueClose + " AND closed_at < " + t + " AND handled_at <= handle_due"),
 		sum(dueHandle),
 		sum(dueHandle + " AND handled_at < " + t),
-		sum(dueHandle + " AND ((handled_at IS NOT NULL AND handled_at > handle_due) OR (handled_at IS NULL AND handle_due < " + t + "))"),
+		sum(dueHandle + " AND ((handled_at IS NOT NULL AND handled_at > handle_due) OR (handled_at IS NULL AND handle_due < " + lateBy + "))"),
 		sum(in("dispatched_at") + " AND reworks > 0"),
 		sum(in("dispatched_at") + " AND extensions > 0"),
 	}, ", ")

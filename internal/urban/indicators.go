@@ -48,7 +48,8 @@ func (d Dimension) Valid() bool {
 //	ClosedOnTime    of those, handled by the deadline (按期结案数)
 //	DueForHandling  handling deadline in the period, or handled in the period (应处置数)
 //	Handled         of those, handled by the end of the period (处置数)
-//	Late            of those, handled after the deadline or not handled by it (超期数)
+//	Late            of those, handled after the deadline, or not handled and the deadline
+//	                passed before the end of the period and before now (超期数)
 //	Reworked        dispatched in the period and sent back at least once (返工数)
 //	Extended        dispatched in the period and extended at least once (延期数)
 type Counts struct {
@@ -144,7 +145,9 @@ type IndicatorStore interface {
 	// CountBy groups the cases in scope whose events fall in [from, to) by a column:
 	// "department_id", "unit_id" (the community), "grid_code" or "reporter_id" (inspector
 	// reports only).
-	CountBy(ctx context.Context, column string, from, to time.Time, scope identity.Scope) (GroupCounts, error)
+	// now bounds lateness: a case not handled yet is late only once its deadline
+	// has passed.
+	CountBy(ctx context.Context, column string, from, to, now time.Time, scope identity.Scope) (GroupCounts, error)
 }
 
 // MaxPeriod bounds an indicator period.
@@ -169,7 +172,7 @@ func (s *Service) Indicators(ctx context.Context, actor *identity.Actor, d Dimen
 	}
 	col := map[Dimension]string{ByDepartment: "department_id", ByDistrict: "unit_id", ByStreet: "unit_id",
 		ByGrid: "grid_code", ByInspector: "reporter_id"}[d]
-	raw, err := is.CountBy(ctx, col, from, to, scope)
+	raw, err := is.CountBy(ctx, col, from, to, s.now(), scope)
 	if err != nil {
 		return IndicatorReport{}, err
 	}

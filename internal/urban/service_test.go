@@ -444,14 +444,18 @@ func TestIndicatorsCountTheLoopByEachDimension(t *testing.T) {
 		late = w.act(t, "dept", late, urban.Input{Move: urban.MoveHandle, Note: "已更换井盖"})
 		late = w.act(t, "inspector", late, urban.Input{Move: urban.MoveVerify})
 		w.act(t, "operator", late, urban.Input{Move: urban.MoveClose})
+		// Dispatched now, due in two working days: within the period, not late yet.
+		fresh := w.report(t, "inspector", urban.Report{Channel: urban.ChannelInspector, Description: "新发现"}).Case
+		fresh = w.act(t, "operator", fresh, urban.Input{Move: urban.MoveFile})
+		w.act(t, "operator", fresh, urban.Input{Move: urban.MoveDispatch, DepartmentID: hw})
 
 		from, to := start.Add(-time.Hour), start.Add(30*24*time.Hour)
 		rep, err := w.svc.Indicators(ctx, w.actors["supervisor"], urban.ByDepartment, from, to)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := urban.Counts{Reported: 4, Valid: 3, Filed: 3, Dispatched: 3, DueForClosure: 3, Closed: 2, ClosedOnTime: 1,
-			DueForHandling: 3, Handled: 2, Late: 2, Reworked: 1}
+		want := urban.Counts{Reported: 5, Valid: 4, Filed: 4, Dispatched: 4, DueForClosure: 4, Closed: 2, ClosedOnTime: 1,
+			DueForHandling: 4, Handled: 2, Late: 2, Reworked: 1}
 		if rep.Total != want {
 			t.Fatalf("totals:\n got %+v\nwant %+v", rep.Total, want)
 		}
@@ -459,12 +463,12 @@ func TestIndicatorsCountTheLoopByEachDimension(t *testing.T) {
 			t.Fatalf("department groups: %+v", rep.Groups)
 		}
 		ind := rep.Total.Indicators()
-		if ind[3].Key != "closure_rate" || ind[3].Num != 2 || ind[3].Den != 3 || int(ind[3].Value*100) != 6666 {
+		if ind[3].Key != "closure_rate" || ind[3].Num != 2 || ind[3].Den != 4 || ind[3].Value != 50 {
 			t.Fatalf("closure rate: %+v", ind[3])
 		}
 		for _, d := range []urban.Dimension{urban.ByStreet, urban.ByDistrict, urban.ByGrid, urban.ByInspector} {
 			rep, err := w.svc.Indicators(ctx, w.actors["supervisor"], d, from, to)
-			if err != nil || len(rep.Groups) != 1 || rep.Groups[0].Counts.Reported != 4 {
+			if err != nil || len(rep.Groups) != 1 || rep.Groups[0].Counts.Reported != 5 {
 				t.Fatalf("by %s: %+v, %v", d, rep.Groups, err)
 			}
 		}
