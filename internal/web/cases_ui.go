@@ -46,6 +46,7 @@ func (s *Server) caseUIRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /track", s.trackLookup)
 	mux.HandleFunc("GET /track/{number}", s.trackPage)
 	mux.HandleFunc("POST /track/{number}", s.trackRate)
+	mux.HandleFunc("POST /track/{number}/reopen", s.trackReopen)
 }
 
 // caseRow is a case as a work list shows it.

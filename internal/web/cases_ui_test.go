@@ -288,3 +288,37 @@ func TestApprovalsThroughThePages(t *testing.T) {
 		t.Fatalf("after approving the extension: %+v, %v", c, err)
 	}
 }
+
+func TestResidentsReopenAClosedCaseFromTheTrackingPage(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t))
+	ctx := context.Background()
+	cat := a.category(t, taxonomy.Event, "0102")
+	rc, err := a.Urban.Submit(ctx, nil, urban.Report{Channel: urban.ChannelResident, ReporterKey: "form:t", CategoryID: cat.ID,
+		Description: "垃圾", Lon: yingchengLon, Lat: yingchengLat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act := func(who string, in urban.Input) {
+		t.Helper()
+		if _, err := a.Urban.Act(ctx, a.account(t, who).Actor(), rc.Case.ID, in); err != nil {
+			t.Fatalf("%s %s: %v", who, in.Move, err)
+		}
+	}
+	act("operator", urban.Input{Move: urban.MoveFile})
+	act("operator", urban.Input{Move: urban.MoveDispatch, DepartmentID: cat.DepartmentID})
+	act("dept", urban.Input{Move: urban.MoveHandle, Note: "已清运"})
+	act("inspector", urban.Input{Move: urban.MoveVerify})
+	act("operator", urban.Input{Move: urban.MoveClose})
+	resident := a.anonymous()
+	track := "/track/" + rc.Case.Number + "?k=" + rc.Tracking
+	resident.get(t, track).wantBody(t, `id="submit-reopen"`)
+	resident.postForm(t, "/track/"+rc.Case.Number+"/reopen", url.Values{"k": {"wrong"}, "reason": {"x"}}).wantStatus(t, http.StatusNotFound)
+	resident.postForm(t, "/track/"+rc.Case.Number+"/reopen", url.Values{"k": {rc.Tracking}, "reason": {"又有垃圾了"}}).
+		wantRedirect(t, "/track/"+rc.Case.Number)
+	page := resident.get(t, track)
+	page.wantBody(t, a.T("zh-CN", "case.state.filed", nil), "又有垃圾了")
+	if strings.Contains(page.String(), `id="submit-reopen"`) {
+		t.Fatal("a reopened case offers reopening again")
+	}
+}

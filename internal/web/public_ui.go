@@ -99,6 +99,8 @@ type trackData struct {
 	Case    *urban.Case
 	Steps   []trackStep
 	CanRate bool
+	// CanReopen: closed within the city's reopening period.
+	CanReopen bool
 }
 
 // trackStep is one line of a resident's view of the progress: a milestone of the loop
@@ -154,6 +156,9 @@ func (s *Server) trackPage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("rated") != "" {
 		v.Flash = "track.rated"
 	}
+	if r.URL.Query().Get("reopened") != "" {
+		v.Flash = "track.reopened"
+	}
 	s.renderTrack(w, r, http.StatusOK, v, r.PathValue("number"), r.URL.Query().Get("k"))
 }
 
@@ -165,8 +170,10 @@ func (s *Server) renderTrack(w http.ResponseWriter, r *http.Request, status int,
 	}
 	// The tracking page never names the people: steps keep only their move, time and
 	// public note.
+	reopenable := c.State == urban.StateClosed &&
+		(s.urban.Config().ReopenWithin == 0 || time.Since(c.ClosedAt) <= s.urban.Config().ReopenWithin)
 	v.Data = &trackData{Number: number, Key: key, Case: c, Steps: trackSteps(c, evs),
-		CanRate: c.State == urban.StateClosed && c.Rating == 0}
+		CanRate: c.State == urban.StateClosed && c.Rating == 0, CanReopen: reopenable}
 	s.render(w, r, status, "track", v)
 }
 
@@ -192,4 +199,28 @@ func (s *Server) trackRate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, trackPath(number, key)+"&rated=1", http.StatusSeeOther)
+}
+
+// trackReopen reopens a closed case at the resident's request (重新打开), within the
+// city's reopening period.
+func (s *Server) trackReopen(w http.ResponseWriter, r *http.Request) {
+	v := s.newView(r, "page.track")
+	f, err := form(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	number, key := r.PathValue("number"), f.Get("k")
+	v.Form["reason"] = f.Get("reason")
+	if _, err := s.urban.Reopen(r.Context(), number, key, f.Get("reason")); err != nil {
+		err = s.formFailure(w, r, v, err, func(st int) error {
+			s.renderTrack(w, r, st, v, number, key)
+			return nil
+		})
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+		return
+	}
+	http.Redirect(w, r, trackPath(number, key)+"&reopened=1", http.StatusSeeOther)
 }
