@@ -177,9 +177,28 @@ func TestRosterScopesMasksAndFilters(t *testing.T) {
 		if got := pg.Lines[0].Person; got.IDNumber != "110105********002X" || got.Phone != "138****5678" {
 			t.Fatalf("squad leader sees %s %s, want masked", got.IDNumber, got.Phone)
 		}
+		// Lists are masked for the administrator too; the administrator's
+		// export has the full numbers and is recorded, the squad leader's not.
 		pg, _ = f.svc.Roster(ctx, f.admin, personnel.Filter{Text: "甲"})
-		if got := pg.Lines[0].Person; got.IDNumber != "11010519491231002X" {
-			t.Fatalf("administrator sees %s, want the full number", got.IDNumber)
+		if got := pg.Lines[0].Person; got.IDNumber != "110105********002X" {
+			t.Fatalf("administrator's list shows %s, want masked", got.IDNumber)
+		}
+		n := len(ledgerRecords(t, db))
+		pg, _ = f.svc.RosterExport(ctx, f.lead, personnel.Filter{Text: "甲"})
+		if got := pg.Lines[0].Person; got.IDNumber != "110105********002X" || len(ledgerRecords(t, db)) != n {
+			t.Fatalf("squad leader's export shows %s", got.IDNumber)
+		}
+		pg, _ = f.svc.RosterExport(ctx, f.admin, personnel.Filter{})
+		recs := ledgerRecords(t, db)
+		var got personnel.Person
+		for _, l := range pg.Lines {
+			if l.Person.Name == "甲队员" {
+				got = l.Person
+			}
+		}
+		if got.IDNumber != "11010519491231002X" || len(recs) != n+1 ||
+			recs[n].Action != personnel.ActExportFull || recs[n].Reason != "3 people" {
+			t.Fatalf("administrator's export shows %s; ledger %+v", got.IDNumber, recs[n:])
 		}
 	})
 }
