@@ -268,10 +268,6 @@ func loadDemo(ctx context.Context, cfg *config.Config, env Env) error {
 			return err
 		}
 		w := env.Stdout
-		if pres.People > 0 {
-			fmt.Fprintf(w, "demo personnel loaded: %d people, %d certificates, %d items of equipment, %d trainings\n",
-				pres.People, pres.Certificates, pres.Equipment, pres.Trainings)
-		}
 		if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated && pres.People == 0 {
 			fmt.Fprintln(w, "demo city 示范市 already loaded; nothing changed")
 		} else {
@@ -281,6 +277,10 @@ func loadDemo(ctx context.Context, cfg *config.Config, env Env) error {
 			fmt.Fprintf(w, "demo unit grid imported as grid version %d: %d cells\n", gv.ID, gv.Cells)
 		} else {
 			fmt.Fprintf(w, "unit grid in force: version %d (%s), %d cells\n", gv.ID, gv.Name, gv.Cells)
+		}
+		if pres.People > 0 {
+			fmt.Fprintf(w, "demo personnel loaded: %d people, %d certificates, %d items of equipment, %d trainings\n",
+				pres.People, pres.Certificates, pres.Equipment, pres.Trainings)
 		}
 		fmt.Fprintln(w, "\nDemo accounts — DEMO ONLY. A password is shown once, when its account is created.")
 		fmt.Fprintln(w, "To set a new one: echo 'new-password' | chengguan user passwd --username NAME")
