@@ -311,3 +311,12 @@ func rowCertState(r Row, day Date) CertState {
 	}
 	return Certificate{Status: CertValid, ValidTo: to}.StateOn(day)
 }
+
+// Brief returns a person the actor may view, masked, without loading the rest of the card.
+func (s *Service) Brief(ctx context.Context, actor *identity.Actor, id string) (Person, error) {
+	row, err := s.viewPerson(ctx, actor, id)
+	if err != nil {
+		return Person{}, err
+	}
+	return Masked(row.Person), nil
+}

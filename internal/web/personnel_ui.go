@@ -19,6 +19,7 @@ func (s *Server) personnelUIRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /personnel", s.page(s.personnelRosterPage))
 	mux.Handle("GET /personnel/people/{id}", s.page(s.personnelCardPage))
 	mux.Handle("GET /personnel/boards/{board}", s.page(s.personnelBoardPage))
+	mux.Handle("GET /personnel/exams", s.page(s.personnelExamsPage))
 	mux.Handle("GET /personnel/export.xlsx", s.page(s.personnelExport))
 	mux.Handle("GET /personnel/import", s.page(s.personnelImportPage))
 	mux.Handle("POST /personnel/import", s.page(s.personnelImportSubmit))
@@ -220,4 +221,52 @@ func certClass(st personnel.CertState) string {
 		return "warn"
 	}
 	return "bad"
+}
+
+type examLine struct {
+	Paper      personnel.Paper
+	Unit       string
+	Candidates []examCandidate
+}
+
+type examCandidate struct {
+	Person personnel.Person
+	Reason string
+	Score  *personnel.Score
+}
+
+// personnelExamsPage lists the exam papers with their seed and candidates
+// (法律知识考试): who must sit, who was drawn, and the scores.
+func (s *Server) personnelExamsPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	v := s.newView(r, "personnel.exams")
+	papers, err := s.personnel.Papers(ctx, v.Actor)
+	if err != nil {
+		return err
+	}
+	var lines []examLine
+	for _, p := range papers {
+		l := examLine{Paper: p}
+		if u, err := s.identity.Unit(ctx, v.Actor, p.UnitID); err == nil {
+			l.Unit = u.Name
+		}
+		scores, err := s.personnel.Scores(ctx, v.Actor, p.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range p.Candidates {
+			ec := examCandidate{Reason: c.Reason}
+			if card, err := s.personnel.Brief(ctx, v.Actor, c.PersonID); err == nil {
+				ec.Person = card
+			}
+			if sc, ok := scores[c.PersonID]; ok {
+				ec.Score = &sc
+			}
+			l.Candidates = append(l.Candidates, ec)
+		}
+		lines = append(lines, l)
+	}
+	v.Data = lines
+	s.render(w, r, http.StatusOK, "personnel_exams", v)
+	return nil
 }

@@ -51,6 +51,7 @@ func TestPersonnelPagesShowTheDemoCity(t *testing.T) {
 		{lead, "/personnel/boards/equipment", []string{"JLY0001"}},
 		{admin, "/personnel/boards/staffing", []string{"东城区", "未达标"}},
 		{lead, "/", []string{"执法证到期提醒", "今日值班"}},
+		{lead, "/personnel/exams", []string{"法律知识考试", "20261122", "必考", "抽中"}},
 	} {
 		r := tt.u.get(t, tt.path)
 		r.wantStatus(t, http.StatusOK)
