@@ -240,6 +240,7 @@ func screens(t *testing.T, a *app) []screen {
 		{name: "personnel-staffing", user: "supervisor", path: "/personnel/boards/staffing"},
 		{name: "personnel-import", user: "admin", path: "/personnel/import"},
 		{name: "personnel-exams", user: "squadlead", path: "/personnel/exams"},
+		{name: "personnel-new", user: "admin", path: "/personnel/new"},
 	}
 }
 

@@ -23,6 +23,7 @@ func (s *Server) personnelUIRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /personnel/export.xlsx", s.page(s.personnelExport))
 	mux.Handle("GET /personnel/import", s.page(s.personnelImportPage))
 	mux.Handle("POST /personnel/import", s.page(s.personnelImportSubmit))
+	s.personnelFormRoutes(mux)
 }
 
 // option is a value of a filter with its label key.
@@ -111,6 +112,9 @@ func (s *Server) personnelRosterPage(w http.ResponseWriter, r *http.Request) err
 }
 
 type personnelCardData struct {
+	Manage   bool                // the viewer may change this person's records
+	Moves    map[string][]string // certificate ID → statuses it may move to
+	Statuses []option
 	Card     personnel.Card
 	Unit     string
 	Reasons  []string
@@ -126,13 +130,23 @@ type historyLine struct {
 }
 
 func (s *Server) personnelCardPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderCard(w, r, http.StatusOK, s.newView(r, "personnel.card_title"), r.PathValue("id"))
+}
+
+func (s *Server) renderCard(w http.ResponseWriter, r *http.Request, status int, v *view, id string) error {
 	ctx := r.Context()
-	v := s.newView(r, "personnel.card_title")
-	c, err := s.personnel.Card(ctx, v.Actor, r.PathValue("id"))
+	c, err := s.personnel.Card(ctx, v.Actor, id)
 	if err != nil {
 		return err
 	}
-	d := &personnelCardData{Card: c}
+	d := &personnelCardData{Card: c, Manage: identity.Decide(v.Actor, identity.ActPersonnelManage, identity.InUnit(c.Person.UnitPath)).Allowed,
+		Moves: map[string][]string{}}
+	for _, x := range c.Certificates {
+		d.Moves[x.ID] = nextCertStatuses(x.Status)
+	}
+	for _, st := range personnel.PostStatuses() {
+		d.Statuses = append(d.Statuses, option{string(st), "personnel.status." + string(st)})
+	}
 	if c.Person.UnitID != "" {
 		if u, err := s.identity.Unit(ctx, v.Actor, c.Person.UnitID); err == nil {
 			d.Unit = u.Name
@@ -152,7 +166,7 @@ func (s *Server) personnelCardPage(w http.ResponseWriter, r *http.Request) error
 		d.History = append(d.History, historyLine{At: h.At, Kind: string(h.Kind), Version: h.Version, By: by})
 	}
 	v.Data = d
-	s.render(w, r, http.StatusOK, "personnel_card", v)
+	s.render(w, r, status, "personnel_card", v)
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,3 +122,43 @@ func TestPersonnelExportMasksAsTheScreenAndImportIsAllOrNothing(t *testing.T) {
 }
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func TestPersonnelAdministratorKeepsRecordsWithForms(t *testing.T) {
+	a := startApp(t, storagetest.OpenSQLite(t))
+	admin, lead := a.loginDemo(t, "admin"), a.loginDemo(t, "squadlead")
+	squad := a.unitID(t, "419901-ZD01")
+	admin.get(t, "/personnel/new").wantStatus(t, http.StatusOK)
+	lead.get(t, "/personnel/new").wantStatus(t, http.StatusForbidden)
+	person := url.Values{"name": {"表单队员"}, "id_number": {"110105194912310021"}, "unit_id": {squad}, "staff_type": {"civil_servant"}}
+	r := admin.postForm(t, "/personnel/people", person)
+	r.wantStatus(t, http.StatusBadRequest)
+	if !strings.Contains(r.String(), "校验码") {
+		t.Fatalf("the form does not say what is wrong with the ID number")
+	}
+	person.Set("id_number", "11010519491231002X")
+	card := admin.postForm(t, "/personnel/people", person).wantRedirect(t, "/personnel/people/")
+	id := strings.TrimPrefix(card, "/personnel/people/")
+	admin.postForm(t, "/personnel/people/"+id+"/certificates", url.Values{"number": {"表单-001"}, "issuer": {"示范市人民政府"},
+		"valid_from": {"2025-01-01"}, "valid_to": {"2030-12-31"}, "status": {"applied"}}).wantRedirect(t, card)
+	ctx := context.Background()
+	svc := personnel.NewService(storage.NewPersonnelStore(a.DB), ids.New, nil, personnel.Options{})
+	c, err := svc.Card(ctx, identity.System(), id)
+	if err != nil || len(c.Certificates) != 1 {
+		t.Fatalf("card %+v %v", c.Certificates, err)
+	}
+	cert := c.Certificates[0]
+	// Issuing before review is refused with the reason, on the card.
+	r = admin.postForm(t, "/personnel/certificates/"+cert.ID+"/status", url.Values{"status": {"valid"},
+		"version": {strconv.Itoa(cert.Version)}, "person_id": {id}})
+	r.wantStatus(t, http.StatusConflict)
+	admin.postForm(t, "/personnel/certificates/"+cert.ID+"/status", url.Values{"status": {"reviewed"},
+		"version": {strconv.Itoa(cert.Version)}, "person_id": {id}}).wantRedirect(t, card)
+	admin.postForm(t, "/personnel/people/"+id+"/periods", url.Values{"status": {"suspended"}, "from": {"2025-01-01"}}).wantRedirect(t, card)
+	page := admin.get(t, card).String()
+	for _, want := range []string{"审核通过", "停职", "执法证 表单-001 尚在申领审核中"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("card has no %q", want)
+		}
+	}
+	lead.postForm(t, "/personnel/people/"+id+"/periods", url.Values{"status": {"leave"}, "from": {"2025-01-01"}}).wantStatus(t, http.StatusForbidden)
+}
