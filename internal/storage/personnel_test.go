@@ -414,3 +414,28 @@ func TestImportIsAllOrNothingWithAReportPerRow(t *testing.T) {
 		}
 	})
 }
+
+func TestTransferOutEndsStaffAndOpensAPeriod(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		f := newPersonnelFixture(t, db)
+		p := f.person(t, "甲队员", "11010519491231002X", f.tr.streetA, personnel.StaffCivilServant)
+		if _, err := f.svc.SaveTransfer(ctx, f.admin, personnel.Transfer{PersonID: p.ID, Direction: "out", Date: pday("2026-05-01"), Org: "示范市公安局"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := rosterNames(t, f, f.admin, personnel.Filter{Status: personnel.StatusTransferred}); !slices.Equal(got, []string{"甲队员"}) {
+			t.Fatalf("transferred out: %v", got)
+		}
+		v, err := f.svc.Check(ctx, p.ID, identity.ActPenaltyFile, f.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := codes(v.Reasons); !slices.Contains(got, personnel.ReasonNotOnStaff) || !slices.Contains(got, personnel.ReasonTransferredOut) {
+			t.Fatalf("reasons %v", got)
+		}
+		c, _ := f.svc.Card(ctx, f.admin, p.ID)
+		if c.Person.LeftOn.String() != "2026-05-01" || c.Status != personnel.StatusTransferred || len(c.Transfers) != 1 {
+			t.Fatalf("card %+v", c)
+		}
+	})
+}

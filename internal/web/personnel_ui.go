@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"chengguan/internal/apperr"
+	"chengguan/internal/calendar"
 	"chengguan/internal/identity"
 	"chengguan/internal/personnel"
 )
@@ -171,7 +172,10 @@ func (s *Server) renderCard(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 type personnelBoardData struct {
-	Board     string
+	// The "who held it then" lookup of the equipment board.
+	Serial, At string
+	Held       *heldAnswer
+	Board      string
 	Certs     []personnel.ExpiryLine
 	Training  []personnel.TrainingLine
 	Equipment []personnel.EquipmentLine
@@ -192,6 +196,9 @@ func (s *Server) personnelBoardPage(w http.ResponseWriter, r *http.Request) erro
 		d.Training, err = s.personnel.TrainingBoard(ctx, v.Actor, r.URL.Query().Get("all") != "")
 	case "equipment":
 		d.Equipment, err = s.personnel.EquipmentBoard(ctx, v.Actor, personnel.EquipmentKind(r.URL.Query().Get("kind")))
+		if err == nil {
+			err = s.heldLookup(r, v, d)
+		}
 	case "staffing":
 		d.Staffing, err = s.personnel.Staffing(ctx, v.Actor)
 	default:
@@ -282,5 +289,38 @@ func (s *Server) personnelExamsPage(w http.ResponseWriter, r *http.Request) erro
 	}
 	v.Data = lines
 	s.render(w, r, http.StatusOK, "personnel_exams", v)
+	return nil
+}
+
+type heldAnswer struct {
+	Equipment  personnel.Equipment
+	Person     personnel.Person
+	Assignment personnel.Assignment
+	Nobody     bool
+}
+
+// heldLookup answers the equipment board's question "who held serial X at
+// moment T" (a datetime-local in Asia/Shanghai).
+func (s *Server) heldLookup(r *http.Request, v *view, d *personnelBoardData) error {
+	q := r.URL.Query()
+	d.Serial, d.At = q.Get("serial"), q.Get("at")
+	if d.Serial == "" || d.At == "" {
+		return nil
+	}
+	at, err := time.ParseInLocation("2006-01-02T15:04", d.At, calendar.Location())
+	if err != nil {
+		_, body := render(v.loc, info(r.Context()).id, apperr.InvalidFields(apperr.Field("at", "personnel.at_invalid")))
+		v.Err = &body.Error
+		return nil
+	}
+	e, p, a, err := s.personnel.HolderBySerial(r.Context(), v.Actor, d.Serial, at)
+	switch {
+	case err == nil:
+		d.Held = &heldAnswer{Equipment: e, Person: p, Assignment: a}
+	case apperr.Is(err, apperr.NotFound):
+		d.Held = &heldAnswer{Nobody: true}
+	default:
+		return err
+	}
 	return nil
 }

@@ -63,6 +63,16 @@ func TestPersonnelPagesShowTheDemoCity(t *testing.T) {
 			}
 		}
 	}
+	// Who held recorder JLY0001 a week ago (handed out 30 days ago), and
+	// 40 days ago (nobody).
+	weekAgo := time.Now().Add(-7 * 24 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	if r := lead.get(t, "/personnel/boards/equipment?serial=JLY0001&at="+weekAgo); !strings.Contains(r.String(), `class="notice ok"`) {
+		t.Errorf("no holder of JLY0001 a week ago")
+	}
+	longAgo := time.Now().Add(-40 * 24 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	if r := lead.get(t, "/personnel/boards/equipment?serial=JLY0001&at="+longAgo); !strings.Contains(r.String(), "该时刻无人领用此装备") {
+		t.Errorf("a holder of JLY0001 40 days ago")
+	}
 	// The squad leader of 东城区 does not see 西城区's people.
 	if r := lead.get(t, "/personnel?q=郑中队"); !strings.Contains(r.String(), "郑中队") {
 		t.Errorf("squad leader does not find himself")
