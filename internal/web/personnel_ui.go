@@ -176,11 +176,11 @@ type personnelBoardData struct {
 	Serial, At string
 	Held       *heldAnswer
 	Board      string
-	Certs     []personnel.ExpiryLine
-	Training  []personnel.TrainingLine
-	Equipment []personnel.EquipmentLine
-	Staffing  personnel.StaffingBoard
-	Boards    []string
+	Certs      []personnel.ExpiryLine
+	Training   []personnel.TrainingLine
+	Equipment  []personnel.EquipmentLine
+	Staffing   personnel.StaffingBoard
+	Boards     []string
 }
 
 func (s *Server) personnelBoardPage(w http.ResponseWriter, r *http.Request) error {
