@@ -172,3 +172,27 @@ func TestPersonnelAdministratorKeepsRecordsWithForms(t *testing.T) {
 	}
 	lead.postForm(t, "/personnel/people/"+id+"/periods", url.Values{"status": {"leave"}, "from": {"2025-01-01"}}).wantStatus(t, http.StatusForbidden)
 }
+
+// TestPersonnelPagesInEnglishShowNoRawKeys: every personnel page in English
+// is translated (a missing key would show as "personnel.…").
+func TestPersonnelPagesInEnglishShowNoRawKeys(t *testing.T) {
+	a := startApp(t, storagetest.OpenSQLite(t))
+	id := loadPersonnelDemo(t, a)
+	for _, name := range []string{"admin", "squadlead", "supervisor"} {
+		u := a.loginDemo(t, name)
+		u.cookies["cg_lang"] = &http.Cookie{Name: "cg_lang", Value: "en"}
+		for _, path := range []string{"/", "/personnel", "/personnel/people/" + id, "/personnel/boards/certs", "/personnel/boards/training",
+			"/personnel/boards/equipment", "/personnel/boards/staffing", "/personnel/exams", "/personnel/new", "/personnel/import"} {
+			r := u.get(t, path)
+			if r.status != http.StatusOK && r.status != http.StatusForbidden {
+				t.Fatalf("%s %s: status %d", name, path, r.status)
+			}
+			if path == "/personnel" && !strings.Contains(r.String(), "Enforcement staff roster") {
+				t.Fatalf("%s: not in English", path)
+			}
+			if i := strings.Index(r.String(), "personnel."); i >= 0 {
+				t.Errorf("%s %s: raw key near %q", name, path, r.String()[i:min(len(r.String()), i+60)])
+			}
+		}
+	}
+}
