@@ -160,10 +160,18 @@ func decodeRef[T any](ctx context.Context, st Store, kind Kind, ref string) ([]T
 	return decodeDocs[T](docs)
 }
 
-// Eligibility is Eligible for a stored person, for a viewer of the roster.
+// Eligibility is Eligible for a stored person, for a viewer of the roster
+// or for the person themself (an officer asking "may I act").
 func (s *Service) Eligibility(ctx context.Context, actor *identity.Actor, personID string, act identity.Action, at time.Time) (Verdict, error) {
-	if _, err := s.viewPerson(ctx, actor, personID); err != nil {
+	row, err := s.store.Person(ctx, personID)
+	if err != nil {
 		return Verdict{}, err
+	}
+	own := actor != nil && row.Person.AccountID != "" && identity.Decide(actor, identity.ActSelfView, identity.Owned(row.Person.AccountID)).Allowed
+	if !own {
+		if err := identity.Decide(actor, identity.ActPersonnelView, identity.InUnit(row.Person.UnitPath)).Err(); err != nil {
+			return Verdict{}, err
+		}
 	}
 	return s.Check(ctx, personID, act, at)
 }
