@@ -3,8 +3,8 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"chengguan/internal/apperr"
