@@ -3,6 +3,11 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/calendar"
 
 	"chengguan/internal/identity"
 	"chengguan/internal/personnel"
@@ -18,6 +23,9 @@ func (s *Server) personnelFormRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /personnel/people/{id}/certificates", s.page(s.personnelCertCreate))
 	mux.Handle("POST /personnel/certificates/{id}/status", s.page(s.personnelCertMove))
 	mux.Handle("POST /personnel/people/{id}/periods", s.page(s.personnelPeriodCreate))
+	mux.Handle("POST /personnel/people/{id}/duties", s.page(s.personnelDutyCreate))
+	mux.Handle("POST /personnel/people/{id}/equipment", s.page(s.personnelHandOut))
+	mux.Handle("POST /personnel/equipment/{id}/return", s.page(s.personnelTakeBack))
 }
 
 type personnelNewData struct {
@@ -151,5 +159,74 @@ func nextCertStatuses(st personnel.CertStatus) []string {
 	case personnel.CertSuspended:
 		return []string{"valid", "revoked", "void"}
 	}
+	return nil
+}
+
+// localTime reads a datetime-local field (Asia/Shanghai).
+func localTime(field, v string) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01-02T15:04", v, calendar.Location())
+	if err != nil {
+		return t, apperr.InvalidFields(apperr.Field(field, "personnel.at_invalid"))
+	}
+	return t, nil
+}
+
+func (s *Server) personnelDutyCreate(w http.ResponseWriter, r *http.Request) error {
+	f, err := form(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	start, err := localTime("start", f.Get("start"))
+	if err != nil {
+		return s.cardFailure(w, r, id, err)
+	}
+	end, err := localTime("end", f.Get("end"))
+	if err != nil {
+		return s.cardFailure(w, r, id, err)
+	}
+	if _, err := s.personnel.SaveDuty(r.Context(), actorOf(r.Context()), personnel.Duty{PersonID: id, Start: start, End: end,
+		Post: f.Get("post")}); err != nil {
+		return s.cardFailure(w, r, id, err)
+	}
+	http.Redirect(w, r, "/personnel/people/"+id, http.StatusSeeOther)
+	return nil
+}
+
+// personnelHandOut hands the item with a serial number to the person now.
+func (s *Server) personnelHandOut(w http.ResponseWriter, r *http.Request) error {
+	f, err := form(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	actor := actorOf(r.Context())
+	items, err := s.personnel.EquipmentBoard(r.Context(), actor, "")
+	if err != nil {
+		return err
+	}
+	serial := strings.TrimSpace(f.Get("serial"))
+	for _, l := range items {
+		if l.Equipment.Serial == serial {
+			if _, err := s.personnel.Assign(r.Context(), actor, l.Equipment.ID, id, time.Time{}); err != nil {
+				return s.cardFailure(w, r, id, err)
+			}
+			http.Redirect(w, r, "/personnel/people/"+id, http.StatusSeeOther)
+			return nil
+		}
+	}
+	return s.cardFailure(w, r, id, apperr.InvalidFields(apperr.Field("serial", "personnel.equipment_not_found")))
+}
+
+func (s *Server) personnelTakeBack(w http.ResponseWriter, r *http.Request) error {
+	f, err := form(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.personnel.Return(r.Context(), actorOf(r.Context()), r.PathValue("id"), time.Time{})
+	if err != nil {
+		return s.cardFailure(w, r, f.Get("person_id"), err)
+	}
+	http.Redirect(w, r, "/personnel/people/"+a.PersonID, http.StatusSeeOther)
 	return nil
 }

@@ -171,6 +171,24 @@ func TestPersonnelAdministratorKeepsRecordsWithForms(t *testing.T) {
 		}
 	}
 	lead.postForm(t, "/personnel/people/"+id+"/periods", url.Values{"status": {"leave"}, "from": {"2025-01-01"}}).wantStatus(t, http.StatusForbidden)
+
+	// Equipment: hand out by serial, take back; duty.
+	if _, err := svc.SaveEquipment(ctx, identity.System(), personnel.Equipment{Kind: personnel.EquipRecorder, Serial: "FORM-REC", UnitID: squad}); err != nil {
+		t.Fatal(err)
+	}
+	admin.postForm(t, "/personnel/people/"+id+"/equipment", url.Values{"serial": {"NO-SUCH"}}).wantStatus(t, http.StatusBadRequest)
+	admin.postForm(t, "/personnel/people/"+id+"/equipment", url.Values{"serial": {"FORM-REC"}}).wantRedirect(t, card)
+	c, _ = svc.Card(ctx, identity.System(), id)
+	if len(c.Holdings) != 1 || c.Holdings[0].Serial != "FORM-REC" || !c.Holdings[0].To.IsZero() {
+		t.Fatalf("holdings %+v", c.Holdings)
+	}
+	admin.postForm(t, "/personnel/equipment/"+c.Holdings[0].EquipmentID+"/return", url.Values{"person_id": {id}}).wantRedirect(t, card)
+	admin.postForm(t, "/personnel/people/"+id+"/duties", url.Values{"start": {"2026-11-23T08:00"}, "end": {"2026-11-23T18:00"},
+		"post": {"带班"}}).wantRedirect(t, card)
+	c, _ = svc.Card(ctx, identity.System(), id)
+	if c.Holdings[0].To.IsZero() || len(c.Duties) != 1 || c.Duties[0].Post != "带班" {
+		t.Fatalf("after return and duty: %+v %+v", c.Holdings, c.Duties)
+	}
 }
 
 // TestPersonnelPagesInEnglishShowNoRawKeys: every personnel page in English
