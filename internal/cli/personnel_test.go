@@ -22,7 +22,7 @@ func TestPersonnelImportWritesAllOrNothingAndDemoPersonnelLoadsOnce(t *testing.T
 	if second := mustRun(t, "", "demo", "--db", dsn); strings.Contains(second, "personnel") {
 		t.Fatalf("second demo run loaded personnel again: %q", second)
 	}
-	header := personnel.ImportHeaders[personnel.ImportEquipment]
+	header := equipmentHeader()
 	write := func(name string, rows [][]string) string {
 		b, err := sheet.Write("装备", header, rows)
 		if err != nil {
@@ -57,4 +57,9 @@ func TestPersonnelImportWritesAllOrNothingAndDemoPersonnelLoadsOnce(t *testing.T
 	if n != 1 {
 		t.Fatalf("%d CLI items stored, want 1 (the refused file wrote nothing)", n)
 	}
+}
+
+func equipmentHeader() []string {
+	h, _ := personnel.ImportHeader(personnel.ImportEquipment)
+	return h
 }

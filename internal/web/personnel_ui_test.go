@@ -103,7 +103,7 @@ func TestPersonnelExportMasksAsTheScreenAndImportIsAllOrNothing(t *testing.T) {
 		t.Fatalf("administrator's export %v, want full", rows)
 	}
 
-	xlsx, err := sheet.Write("装备", personnel.ImportHeaders[personnel.ImportEquipment], [][]string{
+	xlsx, err := sheet.Write("装备", equipmentHeader(), [][]string{
 		{"执法记录仪", "NEW-1", "X", "419901-ZD01", "完好"},
 		{"飞机", "NEW-2", "X", "419901-ZD01", "完好"},
 	})
@@ -120,7 +120,7 @@ func TestPersonnelExportMasksAsTheScreenAndImportIsAllOrNothing(t *testing.T) {
 	}
 	lead.do(t, http.MethodPost, "/api/v1/personnel/import?kind=equipment", bytes.NewReader(xlsx), "Content-Type", xlsxType).
 		wantError(t, http.StatusForbidden, "forbidden")
-	xlsx, _ = sheet.Write("装备", personnel.ImportHeaders[personnel.ImportEquipment], [][]string{{"执法记录仪", "NEW-1", "X", "419901-ZD01", "完好"}})
+	xlsx, _ = sheet.Write("装备", equipmentHeader(), [][]string{{"执法记录仪", "NEW-1", "X", "419901-ZD01", "完好"}})
 	r = admin.do(t, http.MethodPost, "/api/v1/personnel/import?kind=equipment", bytes.NewReader(xlsx), "Content-Type", xlsxType)
 	r.wantStatus(t, http.StatusOK)
 	if !strings.Contains(lead.get(t, "/personnel/boards/equipment").String(), "NEW-1") {
@@ -213,4 +213,9 @@ func TestPersonnelPagesInEnglishShowNoRawKeys(t *testing.T) {
 			}
 		}
 	}
+}
+
+func equipmentHeader() []string {
+	h, _ := personnel.ImportHeader(personnel.ImportEquipment)
+	return h
 }
