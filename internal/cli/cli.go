@@ -346,10 +346,6 @@ func loadDemoCity(ctx context.Context, cfg *config.Config, env Env) error {
 			return err
 		}
 		w := env.Stdout
-		if pres.People > 0 {
-			fmt.Fprintf(w, "demo personnel loaded: %d people, %d certificates, %d items of equipment, %d trainings\n",
-				pres.People, pres.Certificates, pres.Equipment, pres.Trainings)
-		}
 		if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated && !catsCreated && pres.People == 0 {
 			fmt.Fprintln(w, "demo city 示范市 already loaded; nothing changed")
 		} else {
@@ -364,6 +360,10 @@ func loadDemoCity(ctx context.Context, cfg *config.Config, env Env) error {
 			fmt.Fprintf(w, "demo 部件/事件 catalogue imported: %d categories\n", catRep.Created)
 		} else {
 			fmt.Fprintf(w, "部件/事件 catalogue in place: %d categories\n", catRep.Rows)
+		}
+		if pres.People > 0 {
+			fmt.Fprintf(w, "demo personnel loaded: %d people, %d certificates, %d items of equipment, %d trainings\n",
+				pres.People, pres.Certificates, pres.Equipment, pres.Trainings)
 		}
 		fmt.Fprintln(w, "\nDemo accounts — DEMO ONLY. A password is shown once, when its account is created.")
 		fmt.Fprintln(w, "To set a new one: echo 'new-password' | chengguan user passwd --username NAME")

@@ -21,7 +21,7 @@ func personnelImport(fs *flag.FlagSet) runFunc {
 		if *file == "" {
 			return usageError{"--file is required"}
 		}
-		if _, ok := personnel.ImportHeaders[*kind]; !ok {
+		if _, ok := personnel.ImportHeader(*kind); !ok {
 			return usageError{"--kind must be roster, certificates or equipment"}
 		}
 		info, err := os.Stat(*file)

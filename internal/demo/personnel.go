@@ -250,5 +250,28 @@ func LoadPersonnel(ctx context.Context, ids *identity.Service, svc *personnel.Se
 			return res, err
 		}
 	}
+	// A legal-knowledge exam for the Dongcheng squad: heads and legal
+	// officers sit it, 30% of the others are drawn with a recorded seed.
+	var qids []string
+	for _, q := range []personnel.Question{
+		{Text: "行政处罚法规定，当事人应当自收到行政处罚决定书之日起几日内缴纳罚款？", Options: []string{"七日", "十五日", "三十日"}, Answer: 1, Field: "行政处罚法"},
+		{Text: "执法人员当场作出行政处罚决定的，应当向当事人出示什么？", Options: []string{"工作证", "执法证件", "身份证"}, Answer: 1, Field: "行政处罚法"},
+	} {
+		q, err := svc.SaveQuestion(ctx, sys, q)
+		if err != nil {
+			return res, fmt.Errorf("demo question: %w", err)
+		}
+		qids = append(qids, q.ID)
+	}
+	paper, err := svc.CreatePaper(ctx, sys, personnel.Paper{Title: fmt.Sprintf("%d 年度法律知识考试", today.Year), Date: today.AddDays(-20),
+		UnitID: squads[0], QuestionIDs: qids, SamplePct: 30, Seed: 20261122})
+	if err != nil {
+		return res, fmt.Errorf("demo paper: %w", err)
+	}
+	for i, c := range paper.Candidates {
+		if _, err := svc.RecordScore(ctx, sys, paper.ID, c.PersonID, 55+(i*7)%45); err != nil {
+			return res, fmt.Errorf("demo score: %w", err)
+		}
+	}
 	return res, nil
 }

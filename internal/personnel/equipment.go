@@ -158,6 +158,32 @@ func (s *Service) HolderAt(ctx context.Context, actor *identity.Actor, equipment
 	return Person{}, Assignment{}, apperr.New(apperr.NotFound, "personnel.not_held_then")
 }
 
+// HolderBySerial answers who held the item with a serial number (of any
+// kind) at a moment: the item and the holder, NotFound when nobody did.
+func (s *Service) HolderBySerial(ctx context.Context, actor *identity.Actor, serial string, at time.Time) (Equipment, Person, Assignment, error) {
+	docs, err := s.store.DocsByRef(ctx, KindEquipment, strings.TrimSpace(serial))
+	if err != nil {
+		return Equipment{}, Person{}, Assignment{}, err
+	}
+	items, err := decodeDocs[Equipment](docs)
+	if err != nil {
+		return Equipment{}, Person{}, Assignment{}, err
+	}
+	var last error = apperr.New(apperr.NotFound, "personnel.equipment_not_found")
+	for _, e := range items {
+		if err := identity.Decide(actor, identity.ActPersonnelView, identity.InUnit(e.UnitPath)).Err(); err != nil {
+			last = err
+			continue
+		}
+		p, a, err := s.HolderAt(ctx, actor, e.ID, at)
+		if err == nil {
+			return e, p, a, nil
+		}
+		last = err
+	}
+	return Equipment{}, Person{}, Assignment{}, last
+}
+
 // EquipmentLine is one item on the equipment board.
 type EquipmentLine struct {
 	Equipment Equipment    `json:"equipment"`

@@ -272,3 +272,23 @@ func (s *Service) RecordScore(ctx context.Context, actor *identity.Actor, paperI
 	}
 	return sc, nil
 }
+
+// Scores returns a paper's scores by person.
+func (s *Service) Scores(ctx context.Context, actor *identity.Actor, paperID string) (map[string]Score, error) {
+	d, err := s.store.Doc(ctx, KindPaper, paperID)
+	if err != nil {
+		return nil, err
+	}
+	if err := identity.Decide(actor, identity.ActPersonnelView, identity.InUnit(d.UnitPath)).Err(); err != nil {
+		return nil, err
+	}
+	scores, err := load[Score](ctx, s.store, KindScore, paperID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Score, len(scores))
+	for _, sc := range scores {
+		out[sc.PersonID] = sc
+	}
+	return out, nil
+}

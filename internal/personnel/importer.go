@@ -19,34 +19,91 @@ const (
 	ImportEquipment    = "equipment"
 )
 
-// ImportSheets names the sheet each import looks for first.
-var ImportSheets = map[string]string{ImportRoster: "人员名册", ImportCertificates: "执法证", ImportEquipment: "装备"}
-
-// ImportHeaders are the header rows.
-var ImportHeaders = map[string][]string{
-	ImportRoster:       {"姓名", "身份证号", "性别", "编制类型", "岗位", "职务", "职级", "单位编码", "电话", "入职日期"},
-	ImportCertificates: {"身份证号", "证号", "发证机关", "执法领域", "有效期起", "有效期止", "状态"},
-	ImportEquipment:    {"类型", "编号", "型号", "单位编码", "状况"},
+// ImportSheet names the sheet each import looks for first.
+func ImportSheet(kind string) string {
+	switch kind {
+	case ImportRoster:
+		return "人员名册"
+	case ImportCertificates:
+		return "执法证"
+	case ImportEquipment:
+		return "装备"
+	}
+	return ""
 }
 
-// Values of the coded columns: the Chinese label or the code itself.
-var importWords = map[string]string{
-	"男": "male", "女": "female",
-	"行政": string(StaffCivilServant), "参公": string(StaffCivilManaged), "事业": string(StaffInstitution),
-	"协管": string(StaffAuxiliary), "劳务派遣": string(StaffDispatched),
-	"执法队员": string(PostMember), "队员": string(PostMember), "中队长": string(PostSquadHead), "法制员": string(PostLegalOfficer),
-	"局领导": string(PostLeader), "协管岗位": string(PostAssistant), "其他": string(PostOther),
-	"科级": string(LevelSection), "处级": string(LevelDivision), "厅局级": string(LevelBureau),
-	"有效": string(CertValid), "申领": string(CertApplied),
-	"执法记录仪": string(EquipRecorder), "记录仪": string(EquipRecorder), "手持终端": string(EquipTerminal), "终端": string(EquipTerminal),
-	"执法车辆": string(EquipVehicle), "车辆": string(EquipVehicle), "对讲机": string(EquipRadio),
-	"完好": string(CondGood), "磨损": string(CondWorn), "损坏": string(CondBroken), "遗失": string(CondLost), "报废": string(CondRetired),
+// ImportHeader is the header row a sheet of kind must have; false for an
+// unknown kind.
+func ImportHeader(kind string) ([]string, bool) {
+	switch kind {
+	case ImportRoster:
+		return []string{"姓名", "身份证号", "性别", "编制类型", "岗位", "职务", "职级", "单位编码", "电话", "入职日期"}, true
+	case ImportCertificates:
+		return []string{"身份证号", "证号", "发证机关", "执法领域", "有效期起", "有效期止", "状态"}, true
+	case ImportEquipment:
+		return []string{"类型", "编号", "型号", "单位编码", "状况"}, true
+	}
+	return nil, false
 }
 
+// word reads a coded column: the Chinese label, or the code itself.
 func word(s string) string {
 	s = strings.TrimSpace(s)
-	if w, ok := importWords[s]; ok {
-		return w
+	switch s {
+	case "男":
+		return "male"
+	case "女":
+		return "female"
+	case "行政":
+		return string(StaffCivilServant)
+	case "参公":
+		return string(StaffCivilManaged)
+	case "事业":
+		return string(StaffInstitution)
+	case "协管":
+		return string(StaffAuxiliary)
+	case "劳务派遣":
+		return string(StaffDispatched)
+	case "执法队员", "队员":
+		return string(PostMember)
+	case "中队长":
+		return string(PostSquadHead)
+	case "法制员":
+		return string(PostLegalOfficer)
+	case "局领导":
+		return string(PostLeader)
+	case "协管岗位":
+		return string(PostAssistant)
+	case "其他":
+		return string(PostOther)
+	case "科级":
+		return string(LevelSection)
+	case "处级":
+		return string(LevelDivision)
+	case "厅局级":
+		return string(LevelBureau)
+	case "有效":
+		return string(CertValid)
+	case "申领":
+		return string(CertApplied)
+	case "执法记录仪", "记录仪":
+		return string(EquipRecorder)
+	case "手持终端", "终端":
+		return string(EquipTerminal)
+	case "执法车辆", "车辆":
+		return string(EquipVehicle)
+	case "对讲机":
+		return string(EquipRadio)
+	case "完好":
+		return string(CondGood)
+	case "磨损":
+		return string(CondWorn)
+	case "损坏":
+		return string(CondBroken)
+	case "遗失":
+		return string(CondLost)
+	case "报废":
+		return string(CondRetired)
 	}
 	return strings.ToLower(s)
 }
@@ -94,7 +151,7 @@ func ParseDay(s string) (Date, bool) {
 // lists every problem by row.
 func (s *Service) Import(ctx context.Context, actor *identity.Actor, kind string, lines []int, rows [][]string) (ImportResult, error) {
 	res := ImportResult{Kind: kind, Rows: len(rows), Errors: []RowError{}}
-	if _, ok := ImportHeaders[kind]; !ok {
+	if _, ok := ImportHeader(kind); !ok {
 		return res, apperr.InvalidFields(apperr.Field("kind", "personnel.import_kind_invalid"))
 	}
 	scope, d := identity.ScopeFor(actor, identity.ActPersonnelManage)

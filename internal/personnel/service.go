@@ -588,8 +588,9 @@ func (s *Service) SaveMerit(ctx context.Context, actor *identity.Actor, m Merit)
 }
 
 // SaveTransfer records a transfer in or out. A transfer out sets the
-// person's last day (LeftOn: the day before the transfer), a transfer in
-// their first (HiredOn) when unset.
+// person's leaving day (LeftOn: not on the staff from that day) and opens a
+// 调出 post status period; a transfer in sets their first day (HiredOn)
+// when unset.
 func (s *Service) SaveTransfer(ctx context.Context, actor *identity.Actor, t Transfer) (Transfer, error) {
 	row, err := s.managePerson(ctx, actor, t.PersonID)
 	if err != nil {
@@ -642,7 +643,23 @@ func (s *Service) SaveTransfer(ctx context.Context, actor *identity.Actor, t Tra
 	}
 	d := Doc{Kind: KindTransfer, ID: t.ID, Owner: t.PersonID, UnitPath: p.UnitPath, Tag: t.Direction, From: t.Date.String(),
 		Version: 1, At: at, By: identity.LedgerActor(actor), Body: b}
-	if err := s.store.Apply(ctx, Change{People: []Row{prow}, Docs: []Doc{d}, Ledger: []ledger.Record{trec, rec}}); err != nil {
+	ch := Change{People: []Row{prow}, Docs: []Doc{d}, Ledger: []ledger.Record{trec, rec}}
+	if t.Direction == "out" {
+		// The post status follows: 调出 from the transfer's day, open-ended.
+		sp := StatusPeriod{ID: s.newID(), PersonID: p.ID, Status: StatusTransferred, From: t.Date, Note: t.Org, Version: 1, UpdatedAt: at}
+		sb, err := json.Marshal(sp)
+		if err != nil {
+			return Transfer{}, apperr.Internalf("period: %w", err)
+		}
+		srec, err := s.record(actor, "create", p.UnitPath, KindPeriod, sp.ID, nil, sp, at)
+		if err != nil {
+			return Transfer{}, err
+		}
+		ch.Docs = append(ch.Docs, Doc{Kind: KindPeriod, ID: sp.ID, Owner: p.ID, UnitPath: p.UnitPath, Tag: string(sp.Status),
+			From: sp.From.String(), Version: 1, At: at, By: identity.LedgerActor(actor), Body: sb})
+		ch.Ledger = append(ch.Ledger, srec)
+	}
+	if err := s.store.Apply(ctx, ch); err != nil {
 		return t, err
 	}
 	return t, nil

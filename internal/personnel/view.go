@@ -3,6 +3,7 @@ package personnel
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,10 +160,18 @@ func decodeRef[T any](ctx context.Context, st Store, kind Kind, ref string) ([]T
 	return decodeDocs[T](docs)
 }
 
-// Eligibility is Eligible for a stored person, for a viewer of the roster.
+// Eligibility is Eligible for a stored person, for a viewer of the roster
+// or for the person themself (an officer asking "may I act").
 func (s *Service) Eligibility(ctx context.Context, actor *identity.Actor, personID string, act identity.Action, at time.Time) (Verdict, error) {
-	if _, err := s.viewPerson(ctx, actor, personID); err != nil {
+	row, err := s.store.Person(ctx, personID)
+	if err != nil {
 		return Verdict{}, err
+	}
+	own := actor != nil && row.Person.AccountID != "" && identity.Decide(actor, identity.ActSelfView, identity.Owned(row.Person.AccountID)).Allowed
+	if !own {
+		if err := identity.Decide(actor, identity.ActPersonnelView, identity.InUnit(row.Person.UnitPath)).Err(); err != nil {
+			return Verdict{}, err
+		}
 	}
 	return s.Check(ctx, personID, act, at)
 }
@@ -211,9 +220,44 @@ type Page struct {
 	Total int          `json:"total"`
 }
 
-// Roster lists the people the actor may see, filtered. Masking follows
-// Sensitive per line. Exports call it too, so they mask the same way.
+// Roster lists the people the actor may see, filtered, with ID and phone
+// numbers masked for everyone: full numbers are shown only where the view
+// is recorded (Card, and RosterExport for personnel administrators).
 func (s *Service) Roster(ctx context.Context, actor *identity.Actor, f Filter) (Page, error) {
+	return s.roster(ctx, actor, f, false)
+}
+
+// RosterExport is Roster for an export: the personnel administrator gets
+// the full numbers of the people in their jurisdiction, and the export is
+// recorded in the ledger (personnel.export_full, with the count); everyone
+// else gets the masked list, as on screen.
+func (s *Service) RosterExport(ctx context.Context, actor *identity.Actor, f Filter) (Page, error) {
+	pg, err := s.roster(ctx, actor, f, true)
+	if err != nil {
+		return pg, err
+	}
+	full := 0
+	for _, l := range pg.Lines {
+		if !strings.Contains(l.Person.IDNumber, "*") && l.Person.IDNumber != "" {
+			full++
+		}
+	}
+	if full > 0 {
+		rec := identity.NewRecord(s.newID(), s.at(), actor, identity.ActPersonnelViewSensitive, identity.Resource{},
+			ledger.Subject{Kind: "personnel_export", ID: s.newID()}, "", "")
+		rec.Action = ActExportFull
+		rec.Reason = strconv.Itoa(full) + " people"
+		if err := s.store.AppendLedger(ctx, rec); err != nil {
+			return Page{}, err
+		}
+	}
+	return pg, nil
+}
+
+// ActExportFull is the ledger action of an export with full numbers.
+const ActExportFull = "personnel.export_full"
+
+func (s *Service) roster(ctx context.Context, actor *identity.Actor, f Filter, unmask bool) (Page, error) {
 	scope, d := identity.ScopeFor(actor, identity.ActPersonnelView)
 	if err := d.Err(); err != nil {
 		return Page{}, err
@@ -247,7 +291,7 @@ func (s *Service) Roster(ctx context.Context, actor *identity.Actor, f Filter) (
 		p := r.Person
 		show, ok := sens[p.UnitPath]
 		if !ok {
-			show = Sensitive(actor, p.UnitPath)
+			show = unmask && Sensitive(actor, p.UnitPath)
 			sens[p.UnitPath] = show
 		}
 		if !show {
@@ -274,4 +318,13 @@ func rowCertState(r Row, day Date) CertState {
 		return StateNone
 	}
 	return Certificate{Status: CertValid, ValidTo: to}.StateOn(day)
+}
+
+// Brief returns a person the actor may view, masked, without loading the rest of the card.
+func (s *Service) Brief(ctx context.Context, actor *identity.Actor, id string) (Person, error) {
+	row, err := s.viewPerson(ctx, actor, id)
+	if err != nil {
+		return Person{}, err
+	}
+	return Masked(row.Person), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"chengguan/internal/apperr"
@@ -35,63 +36,73 @@ func nullText(s string) any {
 	return s
 }
 
-// Apply implements personnel.Store.
+// Apply implements personnel.Store. New people, new docs and the history
+// rows go in with multi-row inserts (an import writes tens of thousands);
+// updates check the version one row at a time.
 func (s *PersonnelStore) Apply(ctx context.Context, ch personnel.Change) error {
+	var newPeople, newDocs, hist [][]any
+	for _, r := range ch.People {
+		p := r.Person
+		if p.Version == 1 {
+			newPeople = append(newPeople, []any{p.ID, nullText(p.AccountID), nullText(p.UnitID), p.UnitPath, p.Name, string(p.StaffType),
+				string(p.Post), dateText(p.HiredOn), dateText(p.LeftOn), string(r.CertStatus), r.CertTo, string(r.Body), p.Version,
+				ms(p.UpdatedAt), string(p.Level)})
+		}
+		hist = append(hist, []any{p.ID, p.Version, string(personnel.KindPerson), ms(p.UpdatedAt), "", string(r.Body)})
+	}
+	for _, d := range ch.Docs {
+		if d.Version == 1 {
+			newDocs = append(newDocs, []any{string(d.Kind), d.ID, d.Owner, d.Ref, d.UnitPath, d.Tag, d.From, d.To, string(d.Body),
+				d.Version, ms(d.At), d.By, d.Tag2, d.Num})
+		}
+		hist = append(hist, []any{d.ID, d.Version, string(d.Kind), ms(d.At), d.By, string(d.Body)})
+	}
 	return s.db.Transact(ctx, func(q Querier) error {
+		if err := insertRows(ctx, q, `INSERT INTO personnel_people (id, account_id, unit_id, unit_path, name, staff_type, post,
+			hired_on, left_on, cert_status, cert_to, body, version, updated_at, level) VALUES `, newPeople); err != nil {
+			return err
+		}
 		for _, r := range ch.People {
 			p := r.Person
-			var res sql.Result
-			var err error
 			if p.Version == 1 {
-				res, err = q.ExecContext(ctx, `INSERT INTO personnel_people (id, account_id, unit_id, unit_path, name, staff_type, post,
-					hired_on, left_on, cert_status, cert_to, body, version, updated_at, level)
-					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-					p.ID, nullText(p.AccountID), nullText(p.UnitID), p.UnitPath, p.Name, string(p.StaffType), string(p.Post),
-					dateText(p.HiredOn), dateText(p.LeftOn), string(r.CertStatus), r.CertTo, string(r.Body), p.Version, ms(p.UpdatedAt),
-					string(p.Level))
-			} else {
-				res, err = q.ExecContext(ctx, `UPDATE personnel_people SET account_id = $2, unit_id = $3, unit_path = $4, name = $5,
-					staff_type = $6, post = $7, hired_on = $8, left_on = $9, body = $10, version = $11, updated_at = $12, level = $14
-					WHERE id = $1 AND version = $13`,
-					p.ID, nullText(p.AccountID), nullText(p.UnitID), p.UnitPath, p.Name, string(p.StaffType), string(p.Post),
-					dateText(p.HiredOn), dateText(p.LeftOn), string(r.Body), p.Version, ms(p.UpdatedAt), p.Version-1, string(p.Level))
+				continue
 			}
+			res, err := q.ExecContext(ctx, `UPDATE personnel_people SET account_id = $2, unit_id = $3, unit_path = $4, name = $5,
+				staff_type = $6, post = $7, hired_on = $8, left_on = $9, body = $10, version = $11, updated_at = $12, level = $14
+				WHERE id = $1 AND version = $13`,
+				p.ID, nullText(p.AccountID), nullText(p.UnitID), p.UnitPath, p.Name, string(p.StaffType), string(p.Post),
+				dateText(p.HiredOn), dateText(p.LeftOn), string(r.Body), p.Version, ms(p.UpdatedAt), p.Version-1, string(p.Level))
 			if err := oneRow(res, err); err != nil {
 				return err
 			}
-			if p.Version > 1 {
-				// Records placed by the person's unit follow the person (a derived column).
-				if _, err := q.ExecContext(ctx, `UPDATE personnel_docs SET unit_path = $2 WHERE unit_path <> $2 AND
-					((owner_id = $1 AND kind IN ('certificate', 'period', 'duty', 'training', 'merit', 'transfer'))
-					OR (ref_id = $1 AND kind = 'assignment'))`, p.ID, p.UnitPath); err != nil {
-					return mapErr(err, "")
-				}
+			// Records placed by the person's unit follow the person (a derived column).
+			if _, err := q.ExecContext(ctx, `UPDATE personnel_docs SET unit_path = $2 WHERE unit_path <> $2 AND
+				((owner_id = $1 AND kind IN ('certificate', 'period', 'duty', 'training', 'merit', 'transfer'))
+				OR (ref_id = $1 AND kind = 'assignment'))`, p.ID, p.UnitPath); err != nil {
+				return mapErr(err, "")
 			}
-			if err := s.history(ctx, q, p.ID, p.Version, personnel.KindPerson, ms(p.UpdatedAt), "", r.Body); err != nil {
+		}
+		if err := insertRows(ctx, q, `INSERT INTO personnel_docs (kind, id, owner_id, ref_id, unit_path, tag, t_from, t_to,
+			body, version, updated_at, updated_by, tag2, num) VALUES `, newDocs); err != nil {
+			return err
+		}
+		for _, d := range ch.Docs {
+			if d.Version == 1 {
+				continue
+			}
+			res, err := q.ExecContext(ctx, `UPDATE personnel_docs SET owner_id = $3, ref_id = $4, unit_path = $5, tag = $6,
+				t_from = $7, t_to = $8, body = $9, version = $10, updated_at = $11, updated_by = $12, tag2 = $14, num = $15
+				WHERE kind = $1 AND id = $2 AND version = $13`,
+				string(d.Kind), d.ID, d.Owner, d.Ref, d.UnitPath, d.Tag, d.From, d.To, string(d.Body), d.Version, ms(d.At), d.By,
+				d.Version-1, d.Tag2, d.Num)
+			if err := oneRow(res, err); err != nil {
 				return err
 			}
 		}
-		for _, d := range ch.Docs {
-			var res sql.Result
-			var err error
-			if d.Version == 1 {
-				res, err = q.ExecContext(ctx, `INSERT INTO personnel_docs (kind, id, owner_id, ref_id, unit_path, tag, t_from, t_to,
-					body, version, updated_at, updated_by, tag2, num) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-					string(d.Kind), d.ID, d.Owner, d.Ref, d.UnitPath, d.Tag, d.From, d.To, string(d.Body), d.Version, ms(d.At), d.By,
-					d.Tag2, d.Num)
-			} else {
-				res, err = q.ExecContext(ctx, `UPDATE personnel_docs SET owner_id = $3, ref_id = $4, unit_path = $5, tag = $6,
-					t_from = $7, t_to = $8, body = $9, version = $10, updated_at = $11, updated_by = $12, tag2 = $14, num = $15
-					WHERE kind = $1 AND id = $2 AND version = $13`,
-					string(d.Kind), d.ID, d.Owner, d.Ref, d.UnitPath, d.Tag, d.From, d.To, string(d.Body), d.Version, ms(d.At), d.By,
-					d.Version-1, d.Tag2, d.Num)
-			}
-			if err := oneRow(res, err); err != nil {
-				return err
-			}
-			if err := s.history(ctx, q, d.ID, d.Version, d.Kind, ms(d.At), d.By, d.Body); err != nil {
-				return err
-			}
+		// A version already in the history means the stored version moved on
+		// meanwhile: the primary key refuses it (a Conflict).
+		if err := insertRows(ctx, q, `INSERT INTO personnel_history (id, version, kind, at, by_actor, body) VALUES `, hist); err != nil {
+			return err
 		}
 		for _, sm := range ch.Summaries {
 			res, err := q.ExecContext(ctx, `UPDATE personnel_people SET cert_status = $2, cert_to = $3 WHERE id = $1`,
@@ -109,6 +120,45 @@ func (s *PersonnelStore) Apply(ctx context.Context, ch personnel.Change) error {
 	})
 }
 
+// insertRows inserts rows with one statement per chunk of rows. Chunks stay
+// near 300 parameters: SQLite resolves "$n" names with a linear search per
+// parameter, so a statement's preparation grows with the square of its
+// parameters.
+func insertRows(ctx context.Context, q Querier, prefix string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	per := max(1, 300/len(rows[0]))
+	for start := 0; start < len(rows); start += per {
+		end := min(start+per, len(rows))
+		var sb strings.Builder
+		sb.WriteString(prefix)
+		args := make([]any, 0, (end-start)*len(rows[0]))
+		for i, r := range rows[start:end] {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteByte('(')
+			for j, v := range r {
+				if j > 0 {
+					sb.WriteString(", ")
+				}
+				args = append(args, v)
+				sb.WriteString("$" + strconv.Itoa(len(args)))
+			}
+			sb.WriteByte(')')
+		}
+		res, err := q.ExecContext(ctx, sb.String(), args...)
+		if err != nil {
+			return mapErr(err, "")
+		}
+		if n, err := res.RowsAffected(); err == nil && n != int64(end-start) {
+			return apperr.New(apperr.Conflict, "personnel.stale")
+		}
+	}
+	return nil
+}
+
 // oneRow turns an insert or update that touched no row into a Conflict: the
 // version read is no longer the stored one.
 func oneRow(res sql.Result, err error) error {
@@ -123,12 +173,6 @@ func oneRow(res sql.Result, err error) error {
 		return apperr.New(apperr.Conflict, "personnel.stale")
 	}
 	return nil
-}
-
-func (s *PersonnelStore) history(ctx context.Context, q Querier, id string, version int, kind personnel.Kind, at int64, by string, body []byte) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO personnel_history (id, version, kind, at, by_actor, body) VALUES ($1, $2, $3, $4, $5, $6)`,
-		id, version, string(kind), at, by, string(body))
-	return mapErr(err, "")
 }
 
 // AppendLedger implements personnel.Store.

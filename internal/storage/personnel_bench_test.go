@@ -156,7 +156,7 @@ func BenchmarkPersonnelImport20000(b *testing.B) {
 		{
 			f := newPersonnelFixture(b, db)
 			ctx := context.Background()
-			header := personnel.ImportHeaders[personnel.ImportRoster]
+			header, _ := personnel.ImportHeader(personnel.ImportRoster)
 			file := func(bad, offset int) []byte {
 				_, rows := rosterRows(f.tr, benchPeople, bad, offset)
 				x, err := sheet.Write("人员名册", header, rows)

@@ -177,9 +177,28 @@ func TestRosterScopesMasksAndFilters(t *testing.T) {
 		if got := pg.Lines[0].Person; got.IDNumber != "110105********002X" || got.Phone != "138****5678" {
 			t.Fatalf("squad leader sees %s %s, want masked", got.IDNumber, got.Phone)
 		}
+		// Lists are masked for the administrator too; the administrator's
+		// export has the full numbers and is recorded, the squad leader's not.
 		pg, _ = f.svc.Roster(ctx, f.admin, personnel.Filter{Text: "甲"})
-		if got := pg.Lines[0].Person; got.IDNumber != "11010519491231002X" {
-			t.Fatalf("administrator sees %s, want the full number", got.IDNumber)
+		if got := pg.Lines[0].Person; got.IDNumber != "110105********002X" {
+			t.Fatalf("administrator's list shows %s, want masked", got.IDNumber)
+		}
+		n := len(ledgerRecords(t, db))
+		pg, _ = f.svc.RosterExport(ctx, f.lead, personnel.Filter{Text: "甲"})
+		if got := pg.Lines[0].Person; got.IDNumber != "110105********002X" || len(ledgerRecords(t, db)) != n {
+			t.Fatalf("squad leader's export shows %s", got.IDNumber)
+		}
+		pg, _ = f.svc.RosterExport(ctx, f.admin, personnel.Filter{})
+		recs := ledgerRecords(t, db)
+		var got personnel.Person
+		for _, l := range pg.Lines {
+			if l.Person.Name == "甲队员" {
+				got = l.Person
+			}
+		}
+		if got.IDNumber != "11010519491231002X" || len(recs) != n+1 ||
+			recs[n].Action != personnel.ActExportFull || recs[n].Reason != "3 people" {
+			t.Fatalf("administrator's export shows %s; ledger %+v", got.IDNumber, recs[n:])
 		}
 	})
 }
@@ -392,6 +411,31 @@ func TestImportIsAllOrNothingWithAReportPerRow(t *testing.T) {
 		}
 		if got := rosterNames(t, f, f.admin, personnel.Filter{CertState: personnel.StateValid}); !slices.Equal(got, []string{"甲"}) {
 			t.Fatalf("valid certificates %v", got)
+		}
+	})
+}
+
+func TestTransferOutEndsStaffAndOpensAPeriod(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		f := newPersonnelFixture(t, db)
+		p := f.person(t, "甲队员", "11010519491231002X", f.tr.streetA, personnel.StaffCivilServant)
+		if _, err := f.svc.SaveTransfer(ctx, f.admin, personnel.Transfer{PersonID: p.ID, Direction: "out", Date: pday("2026-05-01"), Org: "示范市公安局"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := rosterNames(t, f, f.admin, personnel.Filter{Status: personnel.StatusTransferred}); !slices.Equal(got, []string{"甲队员"}) {
+			t.Fatalf("transferred out: %v", got)
+		}
+		v, err := f.svc.Check(ctx, p.ID, identity.ActPenaltyFile, f.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := codes(v.Reasons); !slices.Contains(got, personnel.ReasonNotOnStaff) || !slices.Contains(got, personnel.ReasonTransferredOut) {
+			t.Fatalf("reasons %v", got)
+		}
+		c, _ := f.svc.Card(ctx, f.admin, p.ID)
+		if c.Person.LeftOn.String() != "2026-05-01" || c.Status != personnel.StatusTransferred || len(c.Transfers) != 1 {
+			t.Fatalf("card %+v", c)
 		}
 	})
 }

@@ -334,9 +334,18 @@ type personnelPeriodInput struct {
 	}
 }
 
-type personnelAnyOutput struct{ Body any }
+// bodyOut is an operation's answer: a JSON body of type T.
+type bodyOut[T any] struct{ Body T }
 
-func (s *Server) apiPersonnelPeriod(ctx context.Context, in *personnelPeriodInput) (*personnelAnyOutput, error) {
+// answer wraps a service result as an operation's answer.
+func answer[T any](v T, err error) (*bodyOut[T], error) {
+	if err != nil {
+		return nil, err
+	}
+	return &bodyOut[T]{Body: v}, nil
+}
+
+func (s *Server) apiPersonnelPeriod(ctx context.Context, in *personnelPeriodInput) (*bodyOut[personnel.StatusPeriod], error) {
 	from, err := parseOptDate("from", in.Body.From)
 	if err != nil {
 		return nil, err
@@ -347,7 +356,7 @@ func (s *Server) apiPersonnelPeriod(ctx context.Context, in *personnelPeriodInpu
 	}
 	p, err := s.personnel.SavePeriod(ctx, actorOf(ctx), personnel.StatusPeriod{PersonID: in.ID, Status: personnel.PostStatus(in.Body.Status),
 		From: from, To: to, Note: in.Body.Note})
-	return &personnelAnyOutput{Body: p}, err
+	return answer(p, err)
 }
 
 type personnelDutyInput struct {
@@ -359,9 +368,8 @@ type personnelDutyInput struct {
 	}
 }
 
-func (s *Server) apiPersonnelDuty(ctx context.Context, in *personnelDutyInput) (*personnelAnyOutput, error) {
-	d, err := s.personnel.SaveDuty(ctx, actorOf(ctx), personnel.Duty{PersonID: in.ID, Start: in.Body.Start, End: in.Body.End, Post: in.Body.Post})
-	return &personnelAnyOutput{Body: d}, err
+func (s *Server) apiPersonnelDuty(ctx context.Context, in *personnelDutyInput) (*bodyOut[personnel.Duty], error) {
+	return answer(s.personnel.SaveDuty(ctx, actorOf(ctx), personnel.Duty{PersonID: in.ID, Start: in.Body.Start, End: in.Body.End, Post: in.Body.Post}))
 }
 
 type personnelTrainingInput struct {
@@ -377,7 +385,7 @@ type personnelTrainingInput struct {
 	}
 }
 
-func (s *Server) apiPersonnelTraining(ctx context.Context, in *personnelTrainingInput) (*personnelAnyOutput, error) {
+func (s *Server) apiPersonnelTraining(ctx context.Context, in *personnelTrainingInput) (*bodyOut[personnel.Training], error) {
 	start, err := parseOptDate("start", in.Body.Start)
 	if err != nil {
 		return nil, err
@@ -389,7 +397,7 @@ func (s *Server) apiPersonnelTraining(ctx context.Context, in *personnelTraining
 	t, err := s.personnel.SaveTraining(ctx, actorOf(ctx), personnel.Training{PersonID: in.ID, Course: in.Body.Course,
 		Kind: personnel.TrainingKind(in.Body.Kind), Level: personnel.OrganiserLevel(in.Body.Level), Hours: in.Body.Hours,
 		Start: start, End: end, Certificate: in.Body.Certificate})
-	return &personnelAnyOutput{Body: t}, err
+	return answer(t, err)
 }
 
 type personnelMeritInput struct {
@@ -403,14 +411,14 @@ type personnelMeritInput struct {
 	}
 }
 
-func (s *Server) apiPersonnelMerit(ctx context.Context, in *personnelMeritInput) (*personnelAnyOutput, error) {
+func (s *Server) apiPersonnelMerit(ctx context.Context, in *personnelMeritInput) (*bodyOut[personnel.Merit], error) {
 	d, err := parseOptDate("date", in.Body.Date)
 	if err != nil {
 		return nil, err
 	}
 	m, err := s.personnel.SaveMerit(ctx, actorOf(ctx), personnel.Merit{PersonID: in.ID, Kind: in.Body.Kind, Title: in.Body.Title,
 		Date: d, Authority: in.Body.Authority, Note: in.Body.Note})
-	return &personnelAnyOutput{Body: m}, err
+	return answer(m, err)
 }
 
 type personnelTransferInput struct {
@@ -423,14 +431,14 @@ type personnelTransferInput struct {
 	}
 }
 
-func (s *Server) apiPersonnelTransfer(ctx context.Context, in *personnelTransferInput) (*personnelAnyOutput, error) {
+func (s *Server) apiPersonnelTransfer(ctx context.Context, in *personnelTransferInput) (*bodyOut[personnel.Transfer], error) {
 	d, err := parseOptDate("date", in.Body.Date)
 	if err != nil {
 		return nil, err
 	}
 	t, err := s.personnel.SaveTransfer(ctx, actorOf(ctx), personnel.Transfer{PersonID: in.ID, Direction: in.Body.Direction, Date: d,
 		Org: in.Body.Org, Note: in.Body.Note})
-	return &personnelAnyOutput{Body: t}, err
+	return answer(t, err)
 }
 
 // ---- equipment ----
@@ -445,10 +453,10 @@ type personnelEquipmentInput struct {
 	}
 }
 
-func (s *Server) apiPersonnelEquipment(ctx context.Context, in *personnelEquipmentInput) (*personnelAnyOutput, error) {
+func (s *Server) apiPersonnelEquipment(ctx context.Context, in *personnelEquipmentInput) (*bodyOut[personnel.Equipment], error) {
 	e, err := s.personnel.SaveEquipment(ctx, actorOf(ctx), personnel.Equipment{Kind: personnel.EquipmentKind(in.Body.Kind),
 		Serial: in.Body.Serial, Model: in.Body.Model, UnitID: in.Body.UnitID, Condition: personnel.Condition(in.Body.Condition)})
-	return &personnelAnyOutput{Body: e}, err
+	return answer(e, err)
 }
 
 type personnelAssignInput struct {
@@ -459,22 +467,20 @@ type personnelAssignInput struct {
 	}
 }
 
-func (s *Server) apiPersonnelAssign(ctx context.Context, in *personnelAssignInput) (*personnelAnyOutput, error) {
+func (s *Server) apiPersonnelAssign(ctx context.Context, in *personnelAssignInput) (*bodyOut[personnel.Assignment], error) {
 	at, err := parseAt("at", in.Body.At)
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.personnel.Assign(ctx, actorOf(ctx), in.ID, in.Body.PersonID, at)
-	return &personnelAnyOutput{Body: a}, err
+	return answer(s.personnel.Assign(ctx, actorOf(ctx), in.ID, in.Body.PersonID, at))
 }
 
-func (s *Server) apiPersonnelReturn(ctx context.Context, in *personnelAssignInput) (*personnelAnyOutput, error) {
+func (s *Server) apiPersonnelReturn(ctx context.Context, in *personnelAssignInput) (*bodyOut[personnel.Assignment], error) {
 	at, err := parseAt("at", in.Body.At)
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.personnel.Return(ctx, actorOf(ctx), in.ID, at)
-	return &personnelAnyOutput{Body: a}, err
+	return answer(s.personnel.Return(ctx, actorOf(ctx), in.ID, at))
 }
 
 type personnelHolderInput struct {
@@ -512,10 +518,10 @@ type personnelPopulationInput struct {
 	}
 }
 
-func (s *Server) apiPersonnelPopulation(ctx context.Context, in *personnelPopulationInput) (*personnelAnyOutput, error) {
+func (s *Server) apiPersonnelPopulation(ctx context.Context, in *personnelPopulationInput) (*bodyOut[personnel.Population], error) {
 	p, err := s.personnel.SavePopulation(ctx, actorOf(ctx), personnel.Population{UnitID: in.Body.UnitID, Year: in.Body.Year,
 		Resident: in.Body.Resident, Temporary: in.Body.Temporary})
-	return &personnelAnyOutput{Body: p}, err
+	return answer(p, err)
 }
 
 // ---- boards ----
@@ -525,24 +531,20 @@ type personnelBoardInput struct {
 	Kind string `query:"kind" enum:"recorder,terminal,vehicle,radio," doc:"equipment board: one kind"`
 }
 
-func (s *Server) apiPersonnelBoardCerts(ctx context.Context, _ *personnelBoardInput) (*personnelAnyOutput, error) {
-	b, err := s.personnel.CertificateBoard(ctx, actorOf(ctx))
-	return &personnelAnyOutput{Body: b}, err
+func (s *Server) apiPersonnelBoardCerts(ctx context.Context, _ *personnelBoardInput) (*bodyOut[[]personnel.ExpiryLine], error) {
+	return answer(s.personnel.CertificateBoard(ctx, actorOf(ctx)))
 }
 
-func (s *Server) apiPersonnelBoardTraining(ctx context.Context, in *personnelBoardInput) (*personnelAnyOutput, error) {
-	b, err := s.personnel.TrainingBoard(ctx, actorOf(ctx), in.All)
-	return &personnelAnyOutput{Body: b}, err
+func (s *Server) apiPersonnelBoardTraining(ctx context.Context, in *personnelBoardInput) (*bodyOut[[]personnel.TrainingLine], error) {
+	return answer(s.personnel.TrainingBoard(ctx, actorOf(ctx), in.All))
 }
 
-func (s *Server) apiPersonnelBoardEquipment(ctx context.Context, in *personnelBoardInput) (*personnelAnyOutput, error) {
-	b, err := s.personnel.EquipmentBoard(ctx, actorOf(ctx), personnel.EquipmentKind(in.Kind))
-	return &personnelAnyOutput{Body: b}, err
+func (s *Server) apiPersonnelBoardEquipment(ctx context.Context, in *personnelBoardInput) (*bodyOut[[]personnel.EquipmentLine], error) {
+	return answer(s.personnel.EquipmentBoard(ctx, actorOf(ctx), personnel.EquipmentKind(in.Kind)))
 }
 
-func (s *Server) apiPersonnelBoardStaffing(ctx context.Context, _ *personnelBoardInput) (*personnelAnyOutput, error) {
-	b, err := s.personnel.Staffing(ctx, actorOf(ctx))
-	return &personnelAnyOutput{Body: b}, err
+func (s *Server) apiPersonnelBoardStaffing(ctx context.Context, _ *personnelBoardInput) (*bodyOut[personnel.StaffingBoard], error) {
+	return answer(s.personnel.Staffing(ctx, actorOf(ctx)))
 }
 
 // ---- exams ----
@@ -556,10 +558,10 @@ type personnelQuestionInput struct {
 	}
 }
 
-func (s *Server) apiPersonnelQuestion(ctx context.Context, in *personnelQuestionInput) (*personnelAnyOutput, error) {
+func (s *Server) apiPersonnelQuestion(ctx context.Context, in *personnelQuestionInput) (*bodyOut[personnel.Question], error) {
 	q, err := s.personnel.SaveQuestion(ctx, actorOf(ctx), personnel.Question{Text: in.Body.Text, Options: in.Body.Options,
 		Answer: in.Body.Answer, Field: in.Body.Field})
-	return &personnelAnyOutput{Body: q}, err
+	return answer(q, err)
 }
 
 type personnelPaperInput struct {
@@ -573,19 +575,18 @@ type personnelPaperInput struct {
 	}
 }
 
-func (s *Server) apiPersonnelPaper(ctx context.Context, in *personnelPaperInput) (*personnelAnyOutput, error) {
+func (s *Server) apiPersonnelPaper(ctx context.Context, in *personnelPaperInput) (*bodyOut[personnel.Paper], error) {
 	d, err := parseOptDate("date", in.Body.Date)
 	if err != nil {
 		return nil, err
 	}
 	p, err := s.personnel.CreatePaper(ctx, actorOf(ctx), personnel.Paper{Title: in.Body.Title, Date: d, UnitID: in.Body.UnitID,
 		QuestionIDs: in.Body.QuestionIDs, SamplePct: in.Body.SamplePct, Seed: in.Body.Seed})
-	return &personnelAnyOutput{Body: p}, err
+	return answer(p, err)
 }
 
-func (s *Server) apiPersonnelRedraw(ctx context.Context, in *idPath) (*personnelAnyOutput, error) {
-	c, err := s.personnel.Redraw(ctx, actorOf(ctx), in.ID)
-	return &personnelAnyOutput{Body: c}, err
+func (s *Server) apiPersonnelRedraw(ctx context.Context, in *idPath) (*bodyOut[[]personnel.Candidate], error) {
+	return answer(s.personnel.Redraw(ctx, actorOf(ctx), in.ID))
 }
 
 type personnelScoreInput struct {
@@ -596,9 +597,8 @@ type personnelScoreInput struct {
 	}
 }
 
-func (s *Server) apiPersonnelScore(ctx context.Context, in *personnelScoreInput) (*personnelAnyOutput, error) {
-	sc, err := s.personnel.RecordScore(ctx, actorOf(ctx), in.ID, in.Body.PersonID, in.Body.Score)
-	return &personnelAnyOutput{Body: sc}, err
+func (s *Server) apiPersonnelScore(ctx context.Context, in *personnelScoreInput) (*bodyOut[personnel.Score], error) {
+	return answer(s.personnel.RecordScore(ctx, actorOf(ctx), in.ID, in.Body.PersonID, in.Body.Score))
 }
 
 type personnelImportInput struct {

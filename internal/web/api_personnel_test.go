@@ -87,3 +87,27 @@ func TestPersonnelAPIMasksForSquadLeadersAndAnswersEligibility(t *testing.T) {
 		t.Fatalf("an ID or phone number reached the log")
 	}
 }
+
+func TestAnOfficerAsksWhetherTheyMayAct(t *testing.T) {
+	a := startApp(t, storagetest.OpenSQLite(t))
+	id := loadPersonnelDemo(t, a)
+	officer := a.loginDemo(t, "officer")
+	r := officer.getJSON(t, "/api/v1/personnel/people/"+id+"/eligibility?act=penalty.investigate")
+	r.wantStatus(t, http.StatusOK)
+	var v struct {
+		Allowed bool `json:"allowed"`
+	}
+	r.decode(t, &v)
+	if !v.Allowed {
+		t.Fatalf("the demo officer (certificate, training, recorder) may not act: %s", r)
+	}
+	// Someone else's record is not theirs to look at.
+	other := a.loginDemo(t, "squadlead")
+	var pg struct {
+		Lines []struct {
+			Person personOut `json:"person"`
+		} `json:"lines"`
+	}
+	other.getJSON(t, "/api/v1/personnel/people?q=郑中队").decode(t, &pg)
+	officer.getJSON(t, "/api/v1/personnel/people/"+pg.Lines[0].Person.ID+"/eligibility?act=penalty.file").wantError(t, http.StatusForbidden, "forbidden")
+}

@@ -245,6 +245,8 @@ func screens(t *testing.T, a *app) []screen {
 		{name: "personnel-equipment", user: "squadlead", path: "/personnel/boards/equipment"},
 		{name: "personnel-staffing", user: "supervisor", path: "/personnel/boards/staffing"},
 		{name: "personnel-import", user: "admin", path: "/personnel/import"},
+		{name: "personnel-exams", user: "squadlead", path: "/personnel/exams"},
+		{name: "personnel-new", user: "admin", path: "/personnel/new"},
 	}, caseScreens(t, a)...)
 }
 

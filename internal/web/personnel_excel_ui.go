@@ -87,7 +87,7 @@ func (s *Server) exportList(ctx context.Context, actor *identity.Actor, loc *i18
 	t := func(k string) string { return loc.T(k, nil) }
 	switch list {
 	case "", "roster":
-		pg, err := s.personnel.Roster(ctx, actor, f)
+		pg, err := s.personnel.RosterExport(ctx, actor, f)
 		if err != nil {
 			return "", nil, nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"chengguan/internal/apperr"
+	"chengguan/internal/calendar"
 	"chengguan/internal/identity"
 	"chengguan/internal/personnel"
 )
@@ -19,9 +20,11 @@ func (s *Server) personnelUIRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /personnel", s.page(s.personnelRosterPage))
 	mux.Handle("GET /personnel/people/{id}", s.page(s.personnelCardPage))
 	mux.Handle("GET /personnel/boards/{board}", s.page(s.personnelBoardPage))
+	mux.Handle("GET /personnel/exams", s.page(s.personnelExamsPage))
 	mux.Handle("GET /personnel/export.xlsx", s.page(s.personnelExport))
 	mux.Handle("GET /personnel/import", s.page(s.personnelImportPage))
 	mux.Handle("POST /personnel/import", s.page(s.personnelImportSubmit))
+	s.personnelFormRoutes(mux)
 }
 
 // option is a value of a filter with its label key.
@@ -110,6 +113,9 @@ func (s *Server) personnelRosterPage(w http.ResponseWriter, r *http.Request) err
 }
 
 type personnelCardData struct {
+	Manage   bool                // the viewer may change this person's records
+	Moves    map[string][]string // certificate ID → statuses it may move to
+	Statuses []option
 	Card     personnel.Card
 	Unit     string
 	Reasons  []string
@@ -125,13 +131,23 @@ type historyLine struct {
 }
 
 func (s *Server) personnelCardPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderCard(w, r, http.StatusOK, s.newView(r, "personnel.card_title"), r.PathValue("id"))
+}
+
+func (s *Server) renderCard(w http.ResponseWriter, r *http.Request, status int, v *view, id string) error {
 	ctx := r.Context()
-	v := s.newView(r, "personnel.card_title")
-	c, err := s.personnel.Card(ctx, v.Actor, r.PathValue("id"))
+	c, err := s.personnel.Card(ctx, v.Actor, id)
 	if err != nil {
 		return err
 	}
-	d := &personnelCardData{Card: c}
+	d := &personnelCardData{Card: c, Manage: identity.Decide(v.Actor, identity.ActPersonnelManage, identity.InUnit(c.Person.UnitPath)).Allowed,
+		Moves: map[string][]string{}}
+	for _, x := range c.Certificates {
+		d.Moves[x.ID] = nextCertStatuses(x.Status)
+	}
+	for _, st := range personnel.PostStatuses() {
+		d.Statuses = append(d.Statuses, option{string(st), "personnel.status." + string(st)})
+	}
 	if c.Person.UnitID != "" {
 		if u, err := s.identity.Unit(ctx, v.Actor, c.Person.UnitID); err == nil {
 			d.Unit = u.Name
@@ -151,17 +167,20 @@ func (s *Server) personnelCardPage(w http.ResponseWriter, r *http.Request) error
 		d.History = append(d.History, historyLine{At: h.At, Kind: string(h.Kind), Version: h.Version, By: by})
 	}
 	v.Data = d
-	s.render(w, r, http.StatusOK, "personnel_card", v)
+	s.render(w, r, status, "personnel_card", v)
 	return nil
 }
 
 type personnelBoardData struct {
-	Board     string
-	Certs     []personnel.ExpiryLine
-	Training  []personnel.TrainingLine
-	Equipment []personnel.EquipmentLine
-	Staffing  personnel.StaffingBoard
-	Boards    []string
+	// The "who held it then" lookup of the equipment board.
+	Serial, At string
+	Held       *heldAnswer
+	Board      string
+	Certs      []personnel.ExpiryLine
+	Training   []personnel.TrainingLine
+	Equipment  []personnel.EquipmentLine
+	Staffing   personnel.StaffingBoard
+	Boards     []string
 }
 
 func (s *Server) personnelBoardPage(w http.ResponseWriter, r *http.Request) error {
@@ -177,6 +196,9 @@ func (s *Server) personnelBoardPage(w http.ResponseWriter, r *http.Request) erro
 		d.Training, err = s.personnel.TrainingBoard(ctx, v.Actor, r.URL.Query().Get("all") != "")
 	case "equipment":
 		d.Equipment, err = s.personnel.EquipmentBoard(ctx, v.Actor, personnel.EquipmentKind(r.URL.Query().Get("kind")))
+		if err == nil {
+			err = s.heldLookup(r, v, d)
+		}
 	case "staffing":
 		d.Staffing, err = s.personnel.Staffing(ctx, v.Actor)
 	default:
@@ -220,4 +242,85 @@ func certClass(st personnel.CertState) string {
 		return "warn"
 	}
 	return "bad"
+}
+
+type examLine struct {
+	Paper      personnel.Paper
+	Unit       string
+	Candidates []examCandidate
+}
+
+type examCandidate struct {
+	Person personnel.Person
+	Reason string
+	Score  *personnel.Score
+}
+
+// personnelExamsPage lists the exam papers with their seed and candidates
+// (法律知识考试): who must sit, who was drawn, and the scores.
+func (s *Server) personnelExamsPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	v := s.newView(r, "personnel.exams")
+	papers, err := s.personnel.Papers(ctx, v.Actor)
+	if err != nil {
+		return err
+	}
+	var lines []examLine
+	for _, p := range papers {
+		l := examLine{Paper: p}
+		if u, err := s.identity.Unit(ctx, v.Actor, p.UnitID); err == nil {
+			l.Unit = u.Name
+		}
+		scores, err := s.personnel.Scores(ctx, v.Actor, p.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range p.Candidates {
+			ec := examCandidate{Reason: c.Reason}
+			if card, err := s.personnel.Brief(ctx, v.Actor, c.PersonID); err == nil {
+				ec.Person = card
+			}
+			if sc, ok := scores[c.PersonID]; ok {
+				ec.Score = &sc
+			}
+			l.Candidates = append(l.Candidates, ec)
+		}
+		lines = append(lines, l)
+	}
+	v.Data = lines
+	s.render(w, r, http.StatusOK, "personnel_exams", v)
+	return nil
+}
+
+type heldAnswer struct {
+	Equipment  personnel.Equipment
+	Person     personnel.Person
+	Assignment personnel.Assignment
+	Nobody     bool
+}
+
+// heldLookup answers the equipment board's question "who held serial X at
+// moment T" (a datetime-local in Asia/Shanghai).
+func (s *Server) heldLookup(r *http.Request, v *view, d *personnelBoardData) error {
+	q := r.URL.Query()
+	d.Serial, d.At = q.Get("serial"), q.Get("at")
+	if d.Serial == "" || d.At == "" {
+		return nil
+	}
+	at, err := time.ParseInLocation("2006-01-02T15:04", d.At, calendar.Location())
+	if err != nil {
+		_, body := render(v.loc, info(r.Context()).id, apperr.InvalidFields(apperr.Field("at", "personnel.at_invalid")))
+		v.Err = &body.Error
+		return nil
+	}
+	e, p, a, err := s.personnel.HolderBySerial(r.Context(), v.Actor, d.Serial, at)
+	switch {
+	case err == nil:
+		d.Held = &heldAnswer{Equipment: e, Person: p, Assignment: a}
+	case apperr.Is(err, apperr.NotFound):
+		d.Held = &heldAnswer{Nobody: true}
+	default:
+		return err
+	}
+	return nil
 }

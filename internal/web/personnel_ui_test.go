@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +53,7 @@ func TestPersonnelPagesShowTheDemoCity(t *testing.T) {
 		{lead, "/personnel/boards/equipment", []string{"JLY0001"}},
 		{admin, "/personnel/boards/staffing", []string{"东城区", "未达标"}},
 		{lead, "/", []string{"执法证到期提醒", "今日值班"}},
+		{lead, "/personnel/exams", []string{"法律知识考试", "20261122", "必考", "抽中"}},
 	} {
 		r := tt.u.get(t, tt.path)
 		r.wantStatus(t, http.StatusOK)
@@ -59,6 +62,16 @@ func TestPersonnelPagesShowTheDemoCity(t *testing.T) {
 				t.Errorf("%s: no %q", tt.path, w)
 			}
 		}
+	}
+	// Who held recorder JLY0001 a week ago (handed out 30 days ago), and
+	// 40 days ago (nobody).
+	weekAgo := time.Now().Add(-7 * 24 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	if r := lead.get(t, "/personnel/boards/equipment?serial=JLY0001&at="+weekAgo); !strings.Contains(r.String(), `class="notice ok"`) {
+		t.Errorf("no holder of JLY0001 a week ago")
+	}
+	longAgo := time.Now().Add(-40 * 24 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	if r := lead.get(t, "/personnel/boards/equipment?serial=JLY0001&at="+longAgo); !strings.Contains(r.String(), "该时刻无人领用此装备") {
+		t.Errorf("a holder of JLY0001 40 days ago")
 	}
 	// The squad leader of 东城区 does not see 西城区's people.
 	if r := lead.get(t, "/personnel?q=郑中队"); !strings.Contains(r.String(), "郑中队") {
@@ -90,7 +103,7 @@ func TestPersonnelExportMasksAsTheScreenAndImportIsAllOrNothing(t *testing.T) {
 		t.Fatalf("administrator's export %v, want full", rows)
 	}
 
-	xlsx, err := sheet.Write("装备", personnel.ImportHeaders[personnel.ImportEquipment], [][]string{
+	xlsx, err := sheet.Write("装备", equipmentHeader(), [][]string{
 		{"执法记录仪", "NEW-1", "X", "419901-ZD01", "完好"},
 		{"飞机", "NEW-2", "X", "419901-ZD01", "完好"},
 	})
@@ -107,7 +120,7 @@ func TestPersonnelExportMasksAsTheScreenAndImportIsAllOrNothing(t *testing.T) {
 	}
 	lead.do(t, http.MethodPost, "/api/v1/personnel/import?kind=equipment", bytes.NewReader(xlsx), "Content-Type", xlsxType).
 		wantError(t, http.StatusForbidden, "forbidden")
-	xlsx, _ = sheet.Write("装备", personnel.ImportHeaders[personnel.ImportEquipment], [][]string{{"执法记录仪", "NEW-1", "X", "419901-ZD01", "完好"}})
+	xlsx, _ = sheet.Write("装备", equipmentHeader(), [][]string{{"执法记录仪", "NEW-1", "X", "419901-ZD01", "完好"}})
 	r = admin.do(t, http.MethodPost, "/api/v1/personnel/import?kind=equipment", bytes.NewReader(xlsx), "Content-Type", xlsxType)
 	r.wantStatus(t, http.StatusOK)
 	if !strings.Contains(lead.get(t, "/personnel/boards/equipment").String(), "NEW-1") {
@@ -119,3 +132,90 @@ func TestPersonnelExportMasksAsTheScreenAndImportIsAllOrNothing(t *testing.T) {
 }
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func TestPersonnelAdministratorKeepsRecordsWithForms(t *testing.T) {
+	a := startApp(t, storagetest.OpenSQLite(t))
+	admin, lead := a.loginDemo(t, "admin"), a.loginDemo(t, "squadlead")
+	squad := a.unitID(t, "419901-ZD01")
+	admin.get(t, "/personnel/new").wantStatus(t, http.StatusOK)
+	lead.get(t, "/personnel/new").wantStatus(t, http.StatusForbidden)
+	person := url.Values{"name": {"表单队员"}, "id_number": {"110105194912310021"}, "unit_id": {squad}, "staff_type": {"civil_servant"}}
+	r := admin.postForm(t, "/personnel/people", person)
+	r.wantStatus(t, http.StatusBadRequest)
+	if !strings.Contains(r.String(), "校验码") {
+		t.Fatalf("the form does not say what is wrong with the ID number")
+	}
+	person.Set("id_number", "11010519491231002X")
+	card := admin.postForm(t, "/personnel/people", person).wantRedirect(t, "/personnel/people/")
+	id := strings.TrimPrefix(card, "/personnel/people/")
+	admin.postForm(t, "/personnel/people/"+id+"/certificates", url.Values{"number": {"表单-001"}, "issuer": {"示范市人民政府"},
+		"valid_from": {"2025-01-01"}, "valid_to": {"2030-12-31"}, "status": {"applied"}}).wantRedirect(t, card)
+	ctx := context.Background()
+	svc := personnel.NewService(storage.NewPersonnelStore(a.DB), ids.New, nil, personnel.Options{})
+	c, err := svc.Card(ctx, identity.System(), id)
+	if err != nil || len(c.Certificates) != 1 {
+		t.Fatalf("card %+v %v", c.Certificates, err)
+	}
+	cert := c.Certificates[0]
+	// Issuing before review is refused with the reason, on the card.
+	r = admin.postForm(t, "/personnel/certificates/"+cert.ID+"/status", url.Values{"status": {"valid"},
+		"version": {strconv.Itoa(cert.Version)}, "person_id": {id}})
+	r.wantStatus(t, http.StatusConflict)
+	admin.postForm(t, "/personnel/certificates/"+cert.ID+"/status", url.Values{"status": {"reviewed"},
+		"version": {strconv.Itoa(cert.Version)}, "person_id": {id}}).wantRedirect(t, card)
+	admin.postForm(t, "/personnel/people/"+id+"/periods", url.Values{"status": {"suspended"}, "from": {"2025-01-01"}}).wantRedirect(t, card)
+	page := admin.get(t, card).String()
+	for _, want := range []string{"审核通过", "停职", "执法证 表单-001 尚在申领审核中"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("card has no %q", want)
+		}
+	}
+	lead.postForm(t, "/personnel/people/"+id+"/periods", url.Values{"status": {"leave"}, "from": {"2025-01-01"}}).wantStatus(t, http.StatusForbidden)
+
+	// Equipment: hand out by serial, take back; duty.
+	if _, err := svc.SaveEquipment(ctx, identity.System(), personnel.Equipment{Kind: personnel.EquipRecorder, Serial: "FORM-REC", UnitID: squad}); err != nil {
+		t.Fatal(err)
+	}
+	admin.postForm(t, "/personnel/people/"+id+"/equipment", url.Values{"serial": {"NO-SUCH"}}).wantStatus(t, http.StatusBadRequest)
+	admin.postForm(t, "/personnel/people/"+id+"/equipment", url.Values{"serial": {"FORM-REC"}}).wantRedirect(t, card)
+	c, _ = svc.Card(ctx, identity.System(), id)
+	if len(c.Holdings) != 1 || c.Holdings[0].Serial != "FORM-REC" || !c.Holdings[0].To.IsZero() {
+		t.Fatalf("holdings %+v", c.Holdings)
+	}
+	admin.postForm(t, "/personnel/equipment/"+c.Holdings[0].EquipmentID+"/return", url.Values{"person_id": {id}}).wantRedirect(t, card)
+	admin.postForm(t, "/personnel/people/"+id+"/duties", url.Values{"start": {"2026-11-23T08:00"}, "end": {"2026-11-23T18:00"},
+		"post": {"带班"}}).wantRedirect(t, card)
+	c, _ = svc.Card(ctx, identity.System(), id)
+	if c.Holdings[0].To.IsZero() || len(c.Duties) != 1 || c.Duties[0].Post != "带班" {
+		t.Fatalf("after return and duty: %+v %+v", c.Holdings, c.Duties)
+	}
+}
+
+// TestPersonnelPagesInEnglishShowNoRawKeys: every personnel page in English
+// is translated (a missing key would show as "personnel.…").
+func TestPersonnelPagesInEnglishShowNoRawKeys(t *testing.T) {
+	a := startApp(t, storagetest.OpenSQLite(t))
+	id := loadPersonnelDemo(t, a)
+	for _, name := range []string{"admin", "squadlead", "supervisor"} {
+		u := a.loginDemo(t, name)
+		u.cookies["cg_lang"] = &http.Cookie{Name: "cg_lang", Value: "en"}
+		for _, path := range []string{"/", "/personnel", "/personnel/people/" + id, "/personnel/boards/certs", "/personnel/boards/training",
+			"/personnel/boards/equipment", "/personnel/boards/staffing", "/personnel/exams", "/personnel/new", "/personnel/import"} {
+			r := u.get(t, path)
+			if r.status != http.StatusOK && r.status != http.StatusForbidden {
+				t.Fatalf("%s %s: status %d", name, path, r.status)
+			}
+			if path == "/personnel" && !strings.Contains(r.String(), "Enforcement staff roster") {
+				t.Fatalf("%s: not in English", path)
+			}
+			if i := strings.Index(r.String(), "personnel."); i >= 0 {
+				t.Errorf("%s %s: raw key near %q", name, path, r.String()[i:min(len(r.String()), i+60)])
+			}
+		}
+	}
+}
+
+func equipmentHeader() []string {
+	h, _ := personnel.ImportHeader(personnel.ImportEquipment)
+	return h
+}

@@ -15,7 +15,7 @@ import (
 // problem is Invalid with this package's key; row problems come back as the
 // service reports them (fields rows[N].column).
 func Import(ctx context.Context, svc *personnel.Service, actor *identity.Actor, kind string, data []byte) (personnel.ImportResult, error) {
-	header, ok := personnel.ImportHeaders[kind]
+	header, ok := personnel.ImportHeader(kind)
 	if !ok {
 		return personnel.ImportResult{Kind: kind}, apperr.InvalidFields(apperr.Field("kind", "personnel.import_kind_invalid"))
 	}
@@ -24,7 +24,7 @@ func Import(ctx context.Context, svc *personnel.Service, actor *identity.Actor, 
 	if _, d := identity.ScopeFor(actor, identity.ActPersonnelManage); !d.Allowed {
 		return personnel.ImportResult{Kind: kind}, d.Err()
 	}
-	t, err := Read(data, personnel.ImportSheets[kind], header, DefaultLimits())
+	t, err := Read(data, personnel.ImportSheet(kind), header, DefaultLimits())
 	if err != nil {
 		var p *Problem
 		if errors.As(err, &p) {
