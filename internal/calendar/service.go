@@ -63,6 +63,27 @@ type Service struct {
 	mu      sync.Mutex
 	cached  *Calendar
 	expires time.Time
+	// changed are told after a year table or a unit's working hours
+	// changed, so that open deadlines can be computed again.
+	changed []func(ctx context.Context)
+}
+
+// OnChange registers fn to be called, after the commit, whenever a year
+// table or working hours change on this node. fn must not block: deadlines
+// are recomputed in the background.
+func (s *Service) OnChange(fn func(ctx context.Context)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.changed = append(s.changed, fn)
+}
+
+func (s *Service) notify(ctx context.Context) {
+	s.mu.Lock()
+	fns := append([]func(context.Context){}, s.changed...)
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(context.WithoutCancel(ctx))
+	}
 }
 
 // NewService returns the calendar service over store. newID makes change
@@ -165,6 +186,7 @@ func (s *Service) SetYear(ctx context.Context, actor *identity.Actor, y Year) er
 	s.mu.Lock()
 	s.cached = nil
 	s.mu.Unlock()
+	s.notify(ctx)
 	return nil
 }
 
@@ -226,7 +248,11 @@ func (s *Service) SetHours(ctx context.Context, actor *identity.Actor, unit *ide
 	if err != nil {
 		return err
 	}
-	return s.store.SetWorkingHours(ctx, unit.ID, spans, at, identity.LedgerActor(actor), rec)
+	if err := s.store.SetWorkingHours(ctx, unit.ID, spans, at, identity.LedgerActor(actor), rec); err != nil {
+		return err
+	}
+	s.notify(ctx)
+	return nil
 }
 
 // ledgerRecord makes the full-process record of a change, for the store to

@@ -645,6 +645,33 @@ func serve(ctx context.Context, cfg *config.Config, env Env) error {
 		if err != nil {
 			return err
 		}
+		// A new holiday table or new working hours move open deadlines; one
+		// recomputation runs at a time, and one more after it if another change came.
+		recompute := make(chan struct{}, 1)
+		a.calendar.OnChange(func(context.Context) {
+			select {
+			case recompute <- struct{}{}:
+			default:
+			}
+		})
+		recomputeDone := make(chan struct{})
+		recomputeCtx, stopRecompute := context.WithCancel(ctx)
+		go func() {
+			defer close(recomputeDone)
+			for {
+				select {
+				case <-recomputeCtx.Done():
+					return
+				case <-recompute:
+				}
+				changed, skipped, err := cases.RecomputeDeadlines(recomputeCtx)
+				if err != nil && recomputeCtx.Err() == nil {
+					log.Error("recomputing open deadlines", "err", err)
+				}
+				log.Info("open deadlines recomputed after a calendar change", "changed", changed, "skipped_extended", skipped)
+			}
+		}()
+		defer func() { stopRecompute(); <-recomputeDone }()
 		srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid, Taxonomy: a.taxonomy, Personnel: a.personnel,
 			Ledger: storage.NewLedgerStore(a.db), Urban: cases, I18n: bundle, Log: log})
 		if err != nil {

@@ -40,6 +40,7 @@ const (
 	MoveEscalate    Move = "escalate"     // overdue: escalated to the shift lead and department
 	MoveNote        Move = "note"         // 备注 without a change of state
 	MoveContactRead Move = "contact_read" // a reporter's contact details were read
+	MoveRecompute   Move = "recompute"    // the deadline moved with a new calendar or working hours
 )
 
 // Moves lists the moves a member of staff makes on an existing case, in the order the
@@ -206,7 +207,8 @@ func (cfg Config) NeedsApproval(m Move) bool {
 // not, why. It does not ask who acts: that is identity.Decide's question. The error is an
 // apperr with a translation key the user sees.
 func Check(c *Case, in Input, cfg Config, now time.Time) error {
-	if in.Move.Action() == "" || in.Move == MoveReport || in.Move == MoveEscalate || in.Move == MoveContactRead {
+	if in.Move.Action() == "" || in.Move == MoveReport || in.Move == MoveEscalate || in.Move == MoveContactRead ||
+		in.Move == MoveRecompute {
 		return apperr.InvalidFields(apperr.Field("move", "case.move_unknown"))
 	}
 	if in.Version != 0 && in.Version != c.Version {

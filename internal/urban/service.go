@@ -970,3 +970,78 @@ func (s *Service) Export(ctx context.Context, actor *identity.Actor, f Filter, f
 	}
 	return s.store.EachCase(ctx, f, fn)
 }
+
+// RecomputeDeadlines computes the deadline of every open case's stage again, after an
+// administrator entered a year's official holiday table or changed a unit's working
+// hours: a case whose deadline moves gets the new one, a history event and a ledger
+// record. A handling deadline that an approved extension moved is left as it is (the
+// extension is counted from the old deadline) and reported in skipped. It returns how
+// many cases changed.
+func (s *Service) RecomputeDeadlines(ctx context.Context) (changed, skipped int, err error) {
+	var todo []Case
+	f := Filter{States: []State{StateReported, StateFiled, StateReturned, StateDispatched, StateRework, StateHandled},
+		Scope: identity.Scope{All: true}, Now: s.now()}
+	if err := s.store.EachCase(ctx, f, func(c *Case) error {
+		if !c.StageDue.IsZero() {
+			todo = append(todo, *c)
+		}
+		return nil
+	}); err != nil {
+		return 0, 0, err
+	}
+	for i := range todo {
+		c := &todo[i]
+		stage := StageOf(c.State)
+		if (stage == StageHandle) && c.Extensions > 0 {
+			skipped++
+			continue
+		}
+		cat, err := s.cats.Category(ctx, c.CategoryID)
+		if err != nil {
+			return changed, skipped, err
+		}
+		lim := cat.Limits(stage, c.Urgency)
+		if lim.Zero() {
+			continue
+		}
+		start, where := c.StageStarted, c.UnitPath
+		if stage == StageHandle {
+			start, where = c.DispatchedAt, c.DepartmentPath
+		}
+		res, err := s.due(ctx, c, start, lim, where)
+		if err != nil {
+			return changed, skipped, err
+		}
+		if res.End().Equal(c.StageDue) && res.Provisional == c.StageProvisional {
+			continue
+		}
+		now := s.now().UTC().Truncate(time.Millisecond)
+		before := *c
+		next := *c
+		next.Version++
+		next.UpdatedAt = now
+		next.StageDue, next.StageProvisional = res.End(), res.Provisional
+		if stage == StageHandle {
+			next.HandleDue = next.StageDue
+		}
+		if next.StageDue.After(now) {
+			next.EscalatedAt = time.Time{}
+		}
+		ev := Event{ID: s.newID(), CaseID: c.ID, At: now, Move: MoveRecompute, From: c.State, To: c.State,
+			Note: before.StageDue.Format(time.RFC3339) + " → " + next.StageDue.Format(time.RFC3339)}
+		rec, err := s.record(identity.System(), MoveRecompute, c, &before, &next, "calendar changed")
+		if err != nil {
+			return changed, skipped, err
+		}
+		rec.ActorID = "system"
+		err = s.store.UpdateCase(ctx, &next, []Event{ev}, nil, []ledger.Record{rec})
+		if apperr.Is(err, apperr.Conflict) {
+			continue // moved meanwhile; its new stage took the new calendar
+		}
+		if err != nil {
+			return changed, skipped, err
+		}
+		changed++
+	}
+	return changed, skipped, nil
+}

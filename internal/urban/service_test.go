@@ -51,6 +51,7 @@ func limits(s urban.Stage, u urban.Urgency) urban.Limit {
 
 type world struct {
 	svc    *urban.Service
+	cal    *calendar.Service
 	ledger *storage.LedgerStore
 	actors map[string]*identity.Actor
 	units  map[string]*identity.Unit
@@ -98,8 +99,9 @@ func newWorld(t *testing.T, db *storage.DB) *world {
 		"cat-litter": {ID: "cat-litter", Code: "0102", Kind: "event", Name: "暴露垃圾", Enabled: true, Limits: limits},
 		"cat-cover":  {ID: "cat-cover", Code: "0101", Kind: "component", Name: "上水井盖", Enabled: true, Limits: limits},
 	}
+	w.cal = calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)
 	w.svc = urban.NewService(urban.Deps{Store: storage.NewUrbanStore(db), Units: store, Categories: cats,
-		Calendar: calendar.NewService(storage.NewCalendarStore(db), ids.New, nil), Grid: gsvc, Evidence: blobs,
+		Calendar: w.cal, Grid: gsvc, Evidence: blobs,
 		Config: urban.DefaultConfig(), Now: func() time.Time { return *w.now }, NewID: ids.New})
 	return w
 }
@@ -501,6 +503,51 @@ func TestAResidentReopensAClosedCaseWithinThePeriod(t *testing.T) {
 		got, err := w.svc.Reopen(ctx, c.Number, rc.Tracking, "又有垃圾了")
 		if err != nil || got.State != urban.StateFiled || got.Reopens != 1 {
 			t.Fatalf("reopened: %+v, %v", got, err)
+		}
+	})
+}
+
+func TestOpenDeadlinesMoveWhenTheCalendarChanges(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		c := w.report(t, "inspector", urban.Report{Channel: urban.ChannelInspector}).Case
+		c = w.act(t, "operator", c, urban.Input{Move: urban.MoveFile})
+		c = w.act(t, "operator", c, urban.Input{Move: urban.MoveDispatch, DepartmentID: w.units["419900-HW"].ID})
+		if got := c.HandleDue.In(calendar.Location()).Format("2006-01-02"); got != "2026-10-10" {
+			t.Fatalf("handling deadline before: ends %s", got)
+		}
+		// The city learns of an extra day off on Friday 2026-10-09.
+		var recomputed int
+		w.cal.OnChange(func(ctx context.Context) { recomputed++ })
+		var y2026 calendar.Year
+		for _, y := range calendar.OfficialYears() {
+			if y.Year == 2026 {
+				y2026 = y
+			}
+		}
+		d, _ := calendar.ParseDate("2026-10-09")
+		y2026.Off = append(y2026.Off, calendar.Entry{Date: d, Name: "国庆节"})
+		if err := w.cal.SetYear(ctx, w.actors["admin"], y2026); err != nil {
+			t.Fatal(err)
+		}
+		if recomputed != 1 {
+			t.Fatalf("the calendar told its listeners %d times", recomputed)
+		}
+		changed, skipped, err := w.svc.RecomputeDeadlines(ctx)
+		if err != nil || changed != 1 || skipped != 0 {
+			t.Fatalf("recompute: %d changed, %d skipped, %v", changed, skipped, err)
+		}
+		got, err := w.svc.Get(ctx, w.actors["operator"], c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 10-08, then Saturday 10-10, a make-up working day (调休上班) of the 2026 notice.
+		if d := got.HandleDue.In(calendar.Location()).Format("2006-01-02"); d != "2026-10-11" || !got.StageDue.Equal(got.HandleDue) {
+			t.Fatalf("handling deadline after: ends %s", d)
+		}
+		if changed, _, _ := w.svc.RecomputeDeadlines(ctx); changed != 0 {
+			t.Fatalf("a second run changed %d cases", changed)
 		}
 	})
 }
