@@ -57,6 +57,9 @@ type Config struct {
 	// MaxUploadBytes bounds a request that carries evidence files (the
 	// evidence store also limits each file by its kind).
 	MaxUploadBytes int64
+	// ReportClientLimit bounds the public reports (/report) one client
+	// address may make an hour; 0 means no limit.
+	ReportClientLimit int
 	// The city's settings of the 数字城管 loop (internal/urban.Config).
 	CaseApproval    string        // moves an operator makes that wait for a shift lead
 	CaseReopenDays  int           // how long after closing a case may be reopened
@@ -97,6 +100,7 @@ func Default() Config {
 		MaxBodyBytes:       1 << 20,
 		MaxUploadBytes:     512 << 20,
 		CaseApproval:       "void",
+		ReportClientLimit:  20,
 		CaseReopenDays:     30,
 		CaseWarnAt:         "50,80",
 		DuplicateRadius:    50,
@@ -132,6 +136,7 @@ func (c *Config) options() []option {
 		{"trusted-origins", "comma-separated extra origins allowed to POST (behind a proxy)", &c.TrustedOrigins, false},
 		{"ledger-key", "PEM file of the ed25519 key that signs ledger checkpoints, created by the first one (default: ledger-key.pem beside the SQLite file, data/ledger-key.pem for PostgreSQL)", &c.LedgerKey, false},
 		{"max-upload-bytes", "largest accepted request that uploads evidence (photos, video); each file also has its kind's limit", &c.MaxUploadBytes, false},
+		{"report-client-limit", "public reports (/report) one client address may make an hour (0 = no limit)", &c.ReportClientLimit, false},
 		{"case-approval", "comma-separated moves an operator makes that wait for a shift lead's approval (file, reject, merge, dispatch, close, reopen, void); extensions always wait", &c.CaseApproval, false},
 		{"case-reopen-days", "how many days after closing a reporter or operator may reopen a case", &c.CaseReopenDays, false},
 		{"case-warn-at", "comma-separated percentages of a stage's time at which a case shows a warning", &c.CaseWarnAt, false},
@@ -244,6 +249,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<30 {
 		errs = append(errs, errors.New("max-body-bytes: between 1024 and 1073741824"))
+	}
+	if c.ReportClientLimit < 0 {
+		errs = append(errs, errors.New("report-client-limit: 0 (no limit) or more"))
 	}
 	if c.MaxUploadBytes < c.MaxBodyBytes || c.MaxUploadBytes > 8<<30 {
 		errs = append(errs, errors.New("max-upload-bytes: at least max-body-bytes and at most 8589934592"))

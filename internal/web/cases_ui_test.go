@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"chengguan/internal/storage"
+	"chengguan/internal/config"
 	"chengguan/internal/storage/storagetest"
 	"chengguan/internal/urban"
 	"chengguan/internal/urban/taxonomy"
@@ -320,5 +321,26 @@ func TestResidentsReopenAClosedCaseFromTheTrackingPage(t *testing.T) {
 	page.wantBody(t, a.T("zh-CN", "case.state.filed", nil), "又有垃圾了")
 	if strings.Contains(page.String(), `id="submit-reopen"`) {
 		t.Fatal("a reopened case offers reopening again")
+	}
+}
+
+func TestOneAddressCannotFloodTheResidentForm(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t), func(c *config.Config) { c.ReportClientLimit = 2 })
+	cat := a.category(t, taxonomy.Event, "0102")
+	resident := a.anonymous()
+	for i := range 3 {
+		form := resident.get(t, "/report")
+		m := clientIDField.FindSubmatch(form.body)
+		r := resident.postMultipart(t, "/report", url.Values{"category_id": {cat.ID}, "description": {fmt.Sprintf("垃圾 %d", i)},
+			"lon": {"113.2000"}, "lat": {"33.7600"}, "client_id": {string(m[1])}}, testJPEG)
+		if i < 2 {
+			r.wantStatus(t, http.StatusCreated)
+			continue
+		}
+		r.wantStatus(t, http.StatusTooManyRequests)
+		if r.header.Get("Retry-After") == "" {
+			t.Fatal("no Retry-After")
+		}
 	}
 }

@@ -38,6 +38,14 @@ type reportDoneData struct {
 
 func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 	v := s.newView(r, "page.report")
+	client := clientAddr(r, s.proxies)
+	if wait := s.reportThrottle.wait(client); wait > 0 {
+		err := apperr.New(apperr.RateLimited, "report.client_wait").With(map[string]any{
+			"Minutes": int(wait.Minutes()) + 1, "Seconds": int(wait.Seconds()) + 1})
+		setRetryAfter(w, err)
+		s.writeError(w, r, err)
+		return
+	}
 	f, photos, err := s.uploadForm(r)
 	var rc urban.Receipt
 	if err == nil {
@@ -59,6 +67,9 @@ func (s *Server) residentReport(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 		}
 		return
+	}
+	if !rc.Resubmitted {
+		s.reportThrottle.failed(client) // counts reports, not failures, here
 	}
 	d := &reportDoneData{Number: rc.Case.Number, Resubmitted: rc.Resubmitted}
 	if rc.Tracking != "" {

@@ -50,8 +50,10 @@ type Server struct {
 	registry  *prometheus.Registry
 	startedAt time.Time
 	throttle  *loginThrottle
-	csp       string
-	proxies   []netip.Prefix
+	// reportThrottle bounds the public reports one client address makes an hour.
+	reportThrottle *loginThrottle
+	csp            string
+	proxies        []netip.Prefix
 }
 
 // Deps are what New needs.
@@ -91,7 +93,8 @@ func New(d Deps) (*Server, error) {
 		ledger: d.Ledger, urban: d.Urban, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
 		throttle: newLoginThrottle(d.Config.LoginClientLimit, d.Config.LoginClientWindow), proxies: proxies,
-		csp: contentSecurityPolicy(d.Config.MapTiles),
+		reportThrottle: newLoginThrottle(d.Config.ReportClientLimit, time.Hour),
+		csp:            contentSecurityPolicy(d.Config.MapTiles),
 	}, nil
 }
 
