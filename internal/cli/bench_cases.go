@@ -199,10 +199,10 @@ func benchCases(fs *flag.FlagSet) runFunc {
 				bars = append(bars, fmt.Sprintf("≥ %.0f req/s: %s", s.minRate, verdict(ok)))
 			}
 			if s.p99 > 0 {
-				bars = append(bars, fmt.Sprintf("p99 < %s: %s", s.p99, verdict(res.Percentile(99) < s.p99)))
+				bars = append(bars, fmt.Sprintf("p99 < %s: %s", s.p99, verdict(res.Requests > 0 && res.Percentile(99) < s.p99)))
 			}
 			if s.p95 > 0 {
-				bars = append(bars, fmt.Sprintf("p95 < %s: %s", s.p95, verdict(res.Percentile(95) < s.p95)))
+				bars = append(bars, fmt.Sprintf("p95 < %s: %s", s.p95, verdict(res.Requests > 0 && res.Percentile(95) < s.p95)))
 			}
 			fmt.Fprintf(w, "targets: %s\n", strings.Join(bars, "; "))
 		}

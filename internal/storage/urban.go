@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -285,23 +286,70 @@ func caseWhere(w *where, f urban.Filter) {
 	}
 }
 
-// ListCases implements urban.Store: newest first, keyset-paged by After.
+// ListCases implements urban.Store: newest first, keyset-paged by After — or, for the
+// overdue list, the most overdue first. A list of several states is read as one ordered
+// arm per state, each bounded by the page, merged: every arm walks its (state, time)
+// index in order and stops early, where one scan of all the states would have to sort
+// every matching case first (at a million cases, tens of thousands of open ones).
 func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Case, error) {
-	w := &where{}
-	caseWhere(w, f)
-	if f.After != "" {
-		var at int64
-		if err := s.db.Reader().QueryRowContext(ctx, `SELECT reported_at FROM cases WHERE id = $1`, f.After).Scan(&at); err != nil {
-			return nil, mapErr(err, "case.not_found")
+	order := "reported_at DESC, id DESC"
+	if f.Overdue {
+		order = "stage_due, id"
+	}
+	var states []urban.State
+	for _, st := range f.States {
+		if !slices.Contains(states, st) {
+			states = append(states, st)
 		}
-		w.add(fmt.Sprintf("(reported_at < %s OR (reported_at = %s AND id < %s))", w.arg(at), w.arg(at), w.arg(f.After)))
 	}
-	page := " LIMIT " + w.arg(f.Limit)
+	w := &where{}
+	arm := func(g urban.Filter) (string, error) {
+		a := &where{args: w.args}
+		caseWhere(a, g)
+		if g.After != "" {
+			var at int64
+			var due sql.NullInt64
+			if err := s.db.Reader().QueryRowContext(ctx, `SELECT reported_at, stage_due FROM cases WHERE id = $1`, g.After).
+				Scan(&at, &due); err != nil {
+				return "", mapErr(err, "case.not_found")
+			}
+			if g.Overdue {
+				a.add(fmt.Sprintf("(stage_due > %s OR (stage_due = %s AND id > %s))", a.arg(due.Int64), a.arg(due.Int64), a.arg(g.After)))
+			} else {
+				a.add(fmt.Sprintf("(reported_at < %s OR (reported_at = %s AND id < %s))", a.arg(at), a.arg(at), a.arg(g.After)))
+			}
+		}
+		q := `SELECT ` + caseColumns + ` FROM cases` + a.sql() + ` ORDER BY ` + order + ` LIMIT ` + a.arg(g.Limit+g.Offset)
+		w.args = a.args
+		return q, nil
+	}
+	var query string
+	if len(states) <= 1 {
+		g := f
+		g.States = states
+		q, err := arm(g)
+		if err != nil {
+			return nil, err
+		}
+		query = `SELECT ` + caseColumns + ` FROM (` + q + `) AS c`
+	} else {
+		var arms []string
+		for i, st := range states {
+			g := f
+			g.States = []urban.State{st}
+			q, err := arm(g)
+			if err != nil {
+				return nil, err
+			}
+			arms = append(arms, `SELECT * FROM (`+q+`) AS s`+strconv.Itoa(i))
+		}
+		query = `SELECT ` + caseColumns + ` FROM (` + strings.Join(arms, " UNION ALL ") + `) AS c`
+	}
+	query += ` ORDER BY ` + order + ` LIMIT ` + w.arg(f.Limit)
 	if f.Offset > 0 {
-		page += " OFFSET " + w.arg(f.Offset)
+		query += ` OFFSET ` + w.arg(f.Offset)
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases`+w.sql()+
-		` ORDER BY reported_at DESC, id DESC`+page, w.args...)
+	rows, err := s.db.Reader().QueryContext(ctx, query, w.args...)
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
