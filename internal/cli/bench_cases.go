@@ -226,20 +226,20 @@ func (b *caseBench) sample(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	seen := map[string]bool{}
 	for _, c := range list {
 		b.numbers = append(b.numbers, c.Number)
-		if c.DepartmentID != "" && !seen[c.DepartmentID] {
-			seen[c.DepartmentID] = true
-			b.depts = append(b.depts, c.DepartmentID)
-		}
 	}
 	cats, err := a.taxonomy.Enabled(ctx)
 	if err != nil {
 		return err
 	}
+	seen := map[string]bool{}
 	for _, c := range cats {
 		b.services = append(b.services, intake.ServiceCode(c))
+		if c.DepartmentID != "" && !seen[c.DepartmentID] {
+			seen[c.DepartmentID] = true
+			b.depts = append(b.depts, c.DepartmentID)
+		}
 	}
 	b.key, _, err = a.identity.CreateOpen311Key(ctx, identity.System(), "bench "+time.Now().Format(time.RFC3339))
 	return err

@@ -54,9 +54,10 @@ CREATE UNIQUE INDEX cases_client ON cases (reporter_key, client_id) WHERE client
 CREATE INDEX cases_reported ON cases (reported_at DESC, id DESC);
 CREATE INDEX cases_state ON cases (state, reported_at DESC);
 CREATE INDEX cases_department ON cases (department_id, reported_at);
+CREATE INDEX cases_channel ON cases (channel, reported_at DESC, id DESC);
 CREATE INDEX cases_department_state ON cases (department_id, state, reported_at);
 -- Moves waiting for a shift lead are few: a partial index finds them at once.
-CREATE INDEX cases_pending ON cases (reported_at) WHERE pending <> '';
+CREATE INDEX cases_pending ON cases (reported_at DESC, id DESC) WHERE pending <> '';
 CREATE INDEX cases_unit_path ON cases (unit_path);
 CREATE INDEX cases_stage_due ON cases (stage_due) WHERE stage_due IS NOT NULL;
 CREATE INDEX cases_category ON cases (category_id, reported_at);
