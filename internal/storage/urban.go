@@ -303,7 +303,8 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 		}
 	}
 	w := &where{}
-	arm := func(g urban.Filter) (string, error) {
+	// arm is the query of one state's page; cols are what it selects.
+	arm := func(g urban.Filter, cols string) (string, error) {
 		a := &where{args: w.args}
 		caseWhere(a, g)
 		if g.After != "" {
@@ -319,41 +320,86 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 				a.add(fmt.Sprintf("(reported_at < %s OR (reported_at = %s AND id < %s))", a.arg(at), a.arg(at), a.arg(g.After)))
 			}
 		}
-		q := `SELECT ` + caseColumns + ` FROM cases` + a.sql() + ` ORDER BY ` + order + ` LIMIT ` + a.arg(g.Limit+g.Offset)
+		q := `SELECT ` + cols + ` FROM cases` + a.sql() + ` ORDER BY ` + order + ` LIMIT ` + a.arg(g.Limit+g.Offset)
 		w.args = a.args
 		return q, nil
 	}
-	var query string
+	page := func() string {
+		q := ` ORDER BY ` + order + ` LIMIT ` + w.arg(f.Limit)
+		if f.Offset > 0 {
+			q += ` OFFSET ` + w.arg(f.Offset)
+		}
+		return q
+	}
 	if len(states) <= 1 {
 		g := f
 		g.States = states
-		q, err := arm(g)
+		q, err := arm(g, caseColumns)
 		if err != nil {
 			return nil, err
 		}
-		query = `SELECT ` + caseColumns + ` FROM (` + q + `) AS c`
-	} else {
-		var arms []string
-		for i, st := range states {
-			g := f
-			g.States = []urban.State{st}
-			q, err := arm(g)
-			if err != nil {
-				return nil, err
-			}
-			arms = append(arms, `SELECT * FROM (`+q+`) AS s`+strconv.Itoa(i))
+		rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM (`+q+`) AS c`+page(), w.args...)
+		if err != nil {
+			return nil, mapErr(err, "")
 		}
-		query = `SELECT ` + caseColumns + ` FROM (` + strings.Join(arms, " UNION ALL ") + `) AS c`
+		return collectCases(rows)
 	}
-	query += ` ORDER BY ` + order + ` LIMIT ` + w.arg(f.Limit)
-	if f.Offset > 0 {
-		query += ` OFFSET ` + w.arg(f.Offset)
+	// Several states: the arms select only the keys of the order, the page's IDs are
+	// merged from them, and then only those rows are read whole.
+	var arms []string
+	for i, st := range states {
+		g := f
+		g.States = []urban.State{st}
+		q, err := arm(g, "id, reported_at, stage_due")
+		if err != nil {
+			return nil, err
+		}
+		arms = append(arms, `SELECT * FROM (`+q+`) AS s`+strconv.Itoa(i))
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, query, w.args...)
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id FROM (`+strings.Join(arms, " UNION ALL ")+`) AS c`+page(), w.args...)
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
-	return collectCases(rows)
+	var pageIDs []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, mapErr(err, "")
+		}
+		pageIDs = append(pageIDs, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err, "")
+	}
+	if len(pageIDs) == 0 {
+		return nil, nil
+	}
+	var iw where
+	var in []string
+	for _, id := range pageIDs {
+		in = append(in, iw.arg(id))
+	}
+	rows, err = s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE id IN (`+strings.Join(in, ", ")+`)`, iw.args...)
+	if err != nil {
+		return nil, mapErr(err, "")
+	}
+	got, err := collectCases(rows)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]int, len(got))
+	for i := range got {
+		byID[got[i].ID] = i
+	}
+	out := make([]urban.Case, 0, len(pageIDs))
+	for _, id := range pageIDs {
+		if i, ok := byID[id]; ok {
+			out = append(out, got[i])
+		}
+	}
+	return out, nil
 }
 
 func collectCases(rows *sql.Rows) ([]urban.Case, error) {
