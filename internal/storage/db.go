@@ -25,6 +25,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"chengguan/internal/apperr"
+	"chengguan/internal/ledger"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -319,6 +320,10 @@ func (db *DB) batchOnce(batch []*job) (results []error, err error) {
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT cg_tx"); err != nil {
 			return results, mapErr(err, "")
 		}
+		var saved stmtTx
+		if st, ok := q.(*stmtTx); ok {
+			saved = *st
+		}
 		results[i] = runJob(j, q)
 		if results[i] != nil {
 			if retryable(results[i]) {
@@ -326,6 +331,9 @@ func (db *DB) batchOnce(batch []*job) (results []error, err error) {
 			}
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT cg_tx"); err != nil {
 				return results, mapErr(err, "")
+			}
+			if st, ok := q.(*stmtTx); ok {
+				st.head, st.headKnown = saved.head, saved.headKnown
 			}
 		} else {
 			ran++
@@ -372,7 +380,16 @@ func (db *DB) querier(tx *sql.Tx) Querier {
 type stmtTx struct {
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
+	// head is the ledger head after the batch's last append, known once the batch
+	// has read or appended it: the batch holds SQLite's one write lock, so nothing
+	// else can move it. A transaction rolled back to its savepoint restores it.
+	head      ledger.Head
+	headKnown bool
 }
+
+func (t *stmtTx) ledgerHead() (ledger.Head, bool) { return t.head, t.headKnown }
+
+func (t *stmtTx) setLedgerHead(h ledger.Head) { t.head, t.headKnown = h, true }
 
 func (t *stmtTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := t.stmts[query]; ok {

@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"chengguan/internal/apperr"
 	"chengguan/internal/ids"
+	"chengguan/internal/ledger"
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
 )
@@ -296,6 +298,38 @@ func TestATransactionWhoseContextEndedBeforeItRanChangesNothing(t *testing.T) {
 		}
 		if got := countKeys(t, db, "late"); got != 0 {
 			t.Fatalf("rows: %d", got)
+		}
+	})
+}
+
+func TestAppendsOfConcurrentTransactionsChainEvenWhenSomeRollBack(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		for i := range 40 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = db.Transact(ctx, func(q storage.Querier) error {
+					rec := ledger.Record{ID: ids.New(), At: time.Now().UTC().Truncate(time.Millisecond), ActorID: "t",
+						Action: "test.append", Subject: ledger.Subject{Kind: "test", ID: fmt.Sprint(i)}}
+					if _, err := storage.AppendLedger(ctx, q, rec); err != nil {
+						return err
+					}
+					if i%3 == 0 {
+						return errors.New("refused after appending")
+					}
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		sum, err := ledger.Verify(storage.NewLedgerStore(db).Records(ctx), ledger.Options{})
+		if err != nil {
+			t.Fatalf("the chain after concurrent appends with rollbacks: %v", err)
+		}
+		if sum.Records != 26 {
+			t.Fatalf("%d records, want the 26 that committed", sum.Records)
 		}
 	})
 }

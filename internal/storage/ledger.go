@@ -35,19 +35,38 @@ const selectHead = `SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1`
 // in the same group-commit batch; one rolled back to its savepoint takes its
 // record with it.
 func appendLedger(ctx context.Context, q Querier, r ledger.Record) (ledger.Record, error) {
+	keeper, keeps := q.(headKeeper)
 	var head ledger.Head
-	err := q.QueryRowContext(ctx, selectHead).Scan(&head.Seq, &head.Hash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return r, mapErr(err, "")
+	known := false
+	if keeps {
+		head, known = keeper.ledgerHead()
+	}
+	if !known {
+		err := q.QueryRowContext(ctx, selectHead).Scan(&head.Seq, &head.Hash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return r, mapErr(err, "")
+		}
 	}
 	sealed, err := ledger.Seal(head, r)
 	if err != nil {
 		return r, err
 	}
-	_, err = q.ExecContext(ctx, insertLedger, sealed.Seq, sealed.ID, ms(sealed.At), sealed.ActorID, sealed.Role,
+	if _, err = q.ExecContext(ctx, insertLedger, sealed.Seq, sealed.ID, ms(sealed.At), sealed.ActorID, sealed.Role,
 		sealed.UnitID, sealed.Action, sealed.Subject.Kind, sealed.Subject.ID, sealed.Before, sealed.After, sealed.Reason,
-		sealed.PrevHash, sealed.Hash)
-	return sealed, mapErr(err, "")
+		sealed.PrevHash, sealed.Hash); err != nil {
+		return r, mapErr(err, "")
+	}
+	if keeps {
+		keeper.setLedgerHead(sealed.Head())
+	}
+	return sealed, nil
+}
+
+// headKeeper is a batch's Querier that keeps the ledger head between appends
+// (SQLite; see stmtTx), saving one read per append.
+type headKeeper interface {
+	ledgerHead() (ledger.Head, bool)
+	setLedgerHead(ledger.Head)
 }
 
 const ledgerCols = `seq, id, at, actor_id, role, unit_id, action, subject_kind, subject_id, before_digest, after_digest, reason, prev_hash, hash`

@@ -58,7 +58,8 @@ CREATE INDEX cases_channel ON cases (channel, reported_at DESC, id DESC);
 CREATE INDEX cases_department_state ON cases (department_id, state, reported_at);
 -- Moves waiting for a shift lead are few: a partial index finds them at once.
 CREATE INDEX cases_pending ON cases (reported_at DESC, id DESC) WHERE pending <> '';
-CREATE INDEX cases_unit_path ON cases (unit_path);
+-- (No index on unit_path here: SQLite's LIKE is case-insensitive and cannot use one;
+-- lists walk the time index and test the path. PostgreSQL's text_pattern_ops can.)
 CREATE INDEX cases_stage_due ON cases (stage_due) WHERE stage_due IS NOT NULL;
 CREATE INDEX cases_category ON cases (category_id, reported_at);
 -- Duplicate candidates: same category, the squares around the point, recent.
