@@ -58,6 +58,8 @@ type DB struct {
 	closed     chan struct{}
 	closeOnce  sync.Once
 	writerDone chan struct{}
+	// readStmts are the reader's prepared statements (SQLite).
+	readStmts readCache
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -141,6 +143,7 @@ func openSQLite(path string) (*DB, error) {
 func newDB(d Dialect, write, read *sql.DB) *DB {
 	db := &DB{Dialect: d, write: write, read: read, jobs: make(chan *job), closed: make(chan struct{}),
 		writerDone: make(chan struct{})}
+	db.readStmts.db = read
 	go db.writer()
 	return db
 }
@@ -151,6 +154,7 @@ func newDB(d Dialect, write, read *sql.DB) *DB {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() { close(db.closed) })
 	<-db.writerDone
+	db.readStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -167,8 +171,77 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Reader returns the handle for reads outside a transaction.
-func (db *DB) Reader() Querier { return db.read }
+// Reader returns the handle for reads outside a transaction. On SQLite it
+// prepares each distinct statement once (the driver would parse its text on
+// every call; database/sql prepares it on each reader connection as needed);
+// pgx caches its prepared statements itself.
+func (db *DB) Reader() Querier {
+	if db.Dialect == SQLite {
+		return &db.readStmts
+	}
+	return db.read
+}
+
+// maxCachedStmts bounds the reader's statement cache: statements built with a
+// varying number of placeholders (IN lists) beyond it run unprepared.
+const maxCachedStmts = 1024
+
+// readCache runs reads through statements prepared once.
+type readCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func (c *readCache) stmt(ctx context.Context, query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st
+	}
+	if len(c.m) >= maxCachedStmts {
+		return nil
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // run it unprepared: the error, if any, is the query's own
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[query] = st
+	return st
+}
+
+func (c *readCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+func (c *readCache) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.db.ExecContext(ctx, query, args...)
+}
+
+func (c *readCache) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.db.QueryContext(ctx, query, args...)
+}
+
+func (c *readCache) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.db.QueryRowContext(ctx, query, args...)
+}
 
 // maxAttempts bounds retries of a batch that lost a serialization race.
 const maxAttempts = 5
