@@ -66,6 +66,7 @@ type Service struct {
 	// changed are told after a year table or a unit's working hours
 	// changed, so that open deadlines can be computed again.
 	changed []func(ctx context.Context)
+	hours   map[string]hoursEntry // HoursFor's answers by unit path
 }
 
 // OnChange registers fn to be called, after the commit, whenever a year
@@ -199,7 +200,38 @@ func (s *Service) Changes(ctx context.Context, year int) ([]Change, error) {
 // materialised path ("/city/district/…/"): its own, else the nearest
 // ancestor's, else the default. inherited tells whether they come from
 // above.
+//
+// Answers are kept for the service's TTL (every deadline of every case asks),
+// and forgotten at once when hours change on this node.
 func (s *Service) HoursFor(ctx context.Context, unitPath string) (h Hours, inherited bool, err error) {
+	now := s.now()
+	s.mu.Lock()
+	if e, ok := s.hours[unitPath]; ok && now.Before(e.expires) {
+		s.mu.Unlock()
+		return e.h, e.inherited, nil
+	}
+	s.mu.Unlock()
+	h, inherited, err = s.hoursFor(ctx, unitPath)
+	if err != nil {
+		return Hours{}, false, err
+	}
+	s.mu.Lock()
+	if s.hours == nil || len(s.hours) > 10_000 {
+		s.hours = map[string]hoursEntry{}
+	}
+	s.hours[unitPath] = hoursEntry{h: h, inherited: inherited, expires: now.Add(s.ttl)}
+	s.mu.Unlock()
+	return h, inherited, nil
+}
+
+// hoursEntry is a cached answer of HoursFor.
+type hoursEntry struct {
+	h         Hours
+	inherited bool
+	expires   time.Time
+}
+
+func (s *Service) hoursFor(ctx context.Context, unitPath string) (h Hours, inherited bool, err error) {
 	chain := strings.Split(strings.Trim(unitPath, "/"), "/")
 	configured, err := s.store.WorkingHours(ctx, chain)
 	if err != nil {
@@ -251,6 +283,9 @@ func (s *Service) SetHours(ctx context.Context, actor *identity.Actor, unit *ide
 	if err := s.store.SetWorkingHours(ctx, unit.ID, spans, at, identity.LedgerActor(actor), rec); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	s.hours = nil
+	s.mu.Unlock()
 	s.notify(ctx)
 	return nil
 }
