@@ -60,6 +60,9 @@ type DB struct {
 	writerDone chan struct{}
 	// readStmts are the reader's prepared statements (SQLite).
 	readStmts readCache
+	// checkpoint is the background checkpointer's connection (SQLite).
+	checkpoint     *sql.DB
+	checkpointDone chan struct{}
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -114,7 +117,10 @@ func openSQLite(path string) (*DB, error) {
 		}
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// The writer checkpoints only when the WAL has grown large (~40 MB); a
+	// background checkpointer (checkpointer) copies the WAL into the database
+	// between commits instead, so that a commit rarely waits for it.
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(10000)")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -137,7 +143,38 @@ func openSQLite(path string) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
-	return newDB(SQLite, w, r), nil
+	c, err := sql.Open("sqlite", base)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	c.SetMaxOpenConns(1)
+	db := newDB(SQLite, w, r)
+	db.checkpoint = c
+	db.checkpointDone = make(chan struct{})
+	go db.checkpointer()
+	return db, nil
+}
+
+// checkpointEvery is how often the background checkpointer runs.
+const checkpointEvery = 250 * time.Millisecond
+
+// checkpointer runs PASSIVE WAL checkpoints on a connection of its own until
+// the database closes: they never wait for the writer or readers, and copy
+// what they can.
+func (db *DB) checkpointer() {
+	defer close(db.checkpointDone)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.closed:
+			return
+		case <-t.C:
+			_, _ = db.checkpoint.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 func newDB(d Dialect, write, read *sql.DB) *DB {
@@ -154,6 +191,10 @@ func newDB(d Dialect, write, read *sql.DB) *DB {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() { close(db.closed) })
 	<-db.writerDone
+	if db.checkpoint != nil {
+		<-db.checkpointDone
+		db.checkpoint.Close()
+	}
 	db.readStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
