@@ -179,7 +179,11 @@ func TestOnlyAnAdministratorOfTheWholeTreeChangesTheCatalogue(t *testing.T) {
 func TestDeadlineCountsTheDepartmentsWorkingHours(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		svc := taxonomyService(t, db, nil)
+		taxonomyService(t, db, nil) // loads the demo city
+		// One calendar service, as in a process: it forgets cached working hours
+		// when they change (another node's change is seen within its TTL).
+		cal := calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)
+		svc := taxonomy.NewService(storage.NewTaxonomyStore(db), storage.NewIdentityStore(db), cal, ids.New, nil)
 		if _, _, err := demo.LoadCategories(ctx, svc); err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +207,6 @@ func TestDeadlineCountsTheDepartmentsWorkingHours(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cal := calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)
 		if err := cal.SetHours(ctx, identity.System(), hw, "08:00-12:00,14:00-18:00"); err != nil {
 			t.Fatal(err)
 		}
