@@ -220,6 +220,9 @@ func (s *Service) Submit(ctx context.Context, actor *identity.Actor, r Report) (
 	if err != nil {
 		return Receipt{}, err
 	}
+	if actor == nil {
+		rec.ActorID = "public:" + string(r.Channel) // the public is never named in the ledger
+	}
 	atts, evRecs := s.attach(actor, c, "report", r.Photos, now)
 	c.ReporterKey = key
 	err = s.store.CreateCase(ctx, c, r.Contact, ev, atts, append([]ledger.Record{rec}, evRecs...))
@@ -742,6 +745,7 @@ func (s *Service) Rate(ctx context.Context, number, secret string, rating int, c
 	if err != nil {
 		return nil, err
 	}
+	rec.ActorID = "public:reporter"
 	if err := s.store.UpdateCase(ctx, &next, []Event{ev}, nil, []ledger.Record{rec}); err != nil {
 		return nil, err
 	}

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"chengguan/internal/storage"
 	"chengguan/internal/config"
+	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
 	"chengguan/internal/urban"
 	"chengguan/internal/urban/taxonomy"

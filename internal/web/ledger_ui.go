@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"chengguan/internal/identity"
 	"chengguan/internal/ledger"
@@ -15,32 +16,47 @@ const timelineLength = 50
 // entry is one line of a timeline: a record with its actor's name.
 type entry struct {
 	Record ledger.Record
-	Actor  string // display name, or "" for the system
+	Actor  string // display name, or "" for the system and the public
+	// Link: the viewer may open the actor's account page.
+	Link bool
+	// Public: a resident or an Open311 client acted (their identity is never shown).
+	Public bool
 }
 
 // timeline loads the newest records of one subject, oldest first, naming
-// the actors the viewer may see (others by their account ID).
+// the staff who acted (colleagues on a record see who did what; the account
+// page is linked only for those who may open it) and never the public.
 func (s *Server) timeline(r *http.Request, actor *identity.Actor, kind, id string) ([]entry, error) {
 	recs, err := s.ledger.ForSubject(r.Context(), kind, id, timelineLength)
 	if err != nil {
 		return nil, err
 	}
-	names := map[string]string{}
+	type who struct {
+		name string
+		link bool
+	}
+	names := map[string]who{}
 	out := make([]entry, len(recs))
 	for i, rec := range recs {
 		out[i] = entry{Record: rec}
-		if rec.ActorID == "system" {
+		switch {
+		case rec.ActorID == "system":
+			continue
+		case strings.HasPrefix(rec.ActorID, "public:"), strings.HasPrefix(rec.ActorID, "open311:"):
+			out[i].Public = true
 			continue
 		}
-		name, ok := names[rec.ActorID]
+		w, ok := names[rec.ActorID]
 		if !ok {
-			name = rec.ActorID
+			w = who{name: rec.ActorID}
 			if a, err := s.identity.Account(r.Context(), actor, rec.ActorID); err == nil {
-				name = a.DisplayName
+				w = who{name: a.DisplayName, link: true}
+			} else if a, err := s.identity.Account(r.Context(), identity.System(), rec.ActorID); err == nil {
+				w.name = a.DisplayName
 			}
-			names[rec.ActorID] = name
+			names[rec.ActorID] = w
 		}
-		out[i].Actor = name
+		out[i].Actor, out[i].Link = w.name, w.link
 	}
 	return out, nil
 }
