@@ -76,12 +76,23 @@ func (s *Service) PublicNote(ctx context.Context, number, clientKey, text string
 // link, within the city's reopening period (重新打开): the case is filed again and goes
 // back to the command centre for dispatch.
 func (s *Service) Reopen(ctx context.Context, number, secret, reason string) (*Case, error) {
+	return s.reporterMove(ctx, number, secret, Input{Move: MoveReopen, Note: strings.TrimSpace(reason), Public: true})
+}
+
+// Rate records the reporter's satisfaction (回访评价) through the tracking link.
+func (s *Service) Rate(ctx context.Context, number, secret string, rating int, comment string) (*Case, error) {
+	return s.reporterMove(ctx, number, secret, Input{Move: MoveRate, Rating: rating, Note: strings.TrimSpace(comment)})
+}
+
+// reporterMove makes a move the reporter asks for through the private tracking link.
+// The reporter is never named: the event's actor is "reporter", the ledger's
+// "public:reporter".
+func (s *Service) reporterMove(ctx context.Context, number, secret string, in Input) (*Case, error) {
 	c, _, err := s.Track(ctx, number, secret)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	in := Input{Move: MoveReopen, Note: strings.TrimSpace(reason), Public: true}
 	if err := Check(c, in, s.cfg, now); err != nil {
 		return nil, err
 	}
@@ -92,9 +103,9 @@ func (s *Service) Reopen(ctx context.Context, number, secret, reason string) (*C
 	if err := s.apply(ctx, &next, in, now); err != nil {
 		return nil, err
 	}
-	ev := Event{ID: s.newID(), CaseID: c.ID, At: now, ActorID: "reporter", Move: MoveReopen, From: c.State, To: next.State,
-		Note: in.Note, Public: true}
-	rec, err := s.record(nil, MoveReopen, c, &before, &next, "")
+	ev := Event{ID: s.newID(), CaseID: c.ID, At: now, ActorID: "reporter", Move: in.Move, From: c.State, To: next.State,
+		Note: in.Note, Public: in.Public}
+	rec, err := s.record(nil, in.Move, c, &before, &next, "")
 	if err != nil {
 		return nil, err
 	}

@@ -722,36 +722,6 @@ func (s *Service) Track(ctx context.Context, number, secret string) (*Case, []Ev
 	return c, public, nil
 }
 
-// Rate records the reporter's satisfaction (回访评价) through the tracking link.
-func (s *Service) Rate(ctx context.Context, number, secret string, rating int, comment string) (*Case, error) {
-	c, _, err := s.Track(ctx, number, secret)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now().UTC().Truncate(time.Millisecond)
-	in := Input{Move: MoveRate, Rating: rating, Note: strings.TrimSpace(comment)}
-	if err := Check(c, in, s.cfg, now); err != nil {
-		return nil, err
-	}
-	before := *c
-	next := *c
-	next.Version++
-	next.UpdatedAt = now
-	if err := s.apply(ctx, &next, in, now); err != nil {
-		return nil, err
-	}
-	ev := Event{ID: s.newID(), CaseID: c.ID, At: now, Move: MoveRate, From: c.State, To: c.State, Note: in.Note}
-	rec, err := s.record(nil, MoveRate, c, &before, &next, "")
-	if err != nil {
-		return nil, err
-	}
-	rec.ActorID = "public:reporter"
-	if err := s.store.UpdateCase(ctx, &next, []Event{ev}, nil, []ledger.Record{rec}); err != nil {
-		return nil, err
-	}
-	return &next, nil
-}
-
 // record is the ledger record of a move: the digests of the case before and after.
 func (s *Service) record(actor *identity.Actor, m Move, c *Case, before, after *Case, reason string) (ledger.Record, error) {
 	var b, a any

@@ -412,13 +412,10 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	names := map[string]string{}
 	for _, e := range evs {
 		h := historyRow{Event: e}
-		if e.ActorID != "" {
+		if e.ActorID != "" && !publicActor(e.ActorID) {
 			name, ok := names[e.ActorID]
 			if !ok {
-				name = ""
-				if a, err := s.identity.Account(ctx, actor, e.ActorID); err == nil {
-					name = a.DisplayName
-				}
+				name, _ = s.staffName(ctx, actor, e.ActorID)
 				names[e.ActorID] = name
 			}
 			h.Actor = name

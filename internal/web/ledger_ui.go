@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -38,27 +39,37 @@ func (s *Server) timeline(r *http.Request, actor *identity.Actor, kind, id strin
 	names := map[string]who{}
 	out := make([]entry, len(recs))
 	for i, rec := range recs {
-		out[i] = entry{Record: rec}
-		switch {
-		case rec.ActorID == "system":
-			continue
-		case strings.HasPrefix(rec.ActorID, "public:"), strings.HasPrefix(rec.ActorID, "open311:"):
-			out[i].Public = true
+		out[i] = entry{Record: rec, Public: publicActor(rec.ActorID)}
+		if rec.ActorID == "system" || out[i].Public {
 			continue
 		}
 		w, ok := names[rec.ActorID]
 		if !ok {
-			w = who{name: rec.ActorID}
-			if a, err := s.identity.Account(r.Context(), actor, rec.ActorID); err == nil {
-				w = who{name: a.DisplayName, link: true}
-			} else if a, err := s.identity.Account(r.Context(), identity.System(), rec.ActorID); err == nil {
-				w.name = a.DisplayName
-			}
+			w.name, w.link = s.staffName(r.Context(), actor, rec.ActorID)
 			names[rec.ActorID] = w
 		}
 		out[i].Actor, out[i].Link = w.name, w.link
 	}
 	return out, nil
+}
+
+// publicActor reports whether an actor ID stands for the public: a resident
+// (public:<channel>, reporter) or an Open311 client (open311:<key>).
+func publicActor(id string) bool {
+	return id == "reporter" || strings.HasPrefix(id, "public:") || strings.HasPrefix(id, "open311:")
+}
+
+// staffName names the account that acted on a record: its display name for
+// every member of staff (colleagues on a record see who did what), and
+// whether the viewer may open its account page.
+func (s *Server) staffName(ctx context.Context, viewer *identity.Actor, id string) (name string, link bool) {
+	if a, err := s.identity.Account(ctx, viewer, id); err == nil {
+		return a.DisplayName, true
+	}
+	if a, err := s.identity.Account(ctx, identity.System(), id); err == nil {
+		return a.DisplayName, false
+	}
+	return id, false
 }
 
 type ledgerPageData struct {
