@@ -42,38 +42,19 @@ func benchMe(fs *flag.FlagSet) runFunc {
 		// to the latencies it measures; give it room. The server keeps the
 		// runtime's defaults.
 		debug.SetGCPercent(400)
-		dsn := *onDB
-		if dsn == "" {
-			dir, err := os.MkdirTemp("", "chengguan-bench-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			dsn = filepath.Join(dir, "bench.db")
+		dsn, cleanup, err := benchDSN(*onDB)
+		if err != nil {
+			return err
 		}
+		defer cleanup()
 		bcfg := *cfg
 		bcfg.DB = dsn
-		username, password, done, err := benchAccount(ctx, &bcfg, identity.RoleAdmin)
+		srv, err := startBenchServer(ctx, &bcfg, identity.RoleAdmin)
 		if err != nil {
 			return err
 		}
-		defer done()
-		exe, err := os.Executable()
-		if err != nil {
-			return err
-		}
-		srv, err := startChild(ctx, exe, dsn, cfg.LogLevel)
-		if err != nil {
-			return err
-		}
-		defer srv.stop()
-		token, err := demoAPIToken(ctx, srv.base, username, password)
-		if err != nil {
-			return err
-		}
-		var peak atomic.Int64
-		sampleCtx, stopSampling := context.WithCancel(ctx)
-		go sampleRSS(sampleCtx, srv.cmd.Process.Pid, &peak)
+		defer srv.close()
+		token := srv.token
 		res, err := loadgen.Run(ctx, loadgen.Plan{
 			NewRequest: func(ctx context.Context) (*http.Request, error) {
 				req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.base+"/api/v1/me", nil)
@@ -84,7 +65,6 @@ func benchMe(fs *flag.FlagSet) runFunc {
 			},
 			Connections: *conns, Rate: *rate, Duration: *duration, Warmup: *warmup, WantStatus: http.StatusOK,
 		})
-		stopSampling()
 		if err != nil {
 			return err
 		}
@@ -92,7 +72,7 @@ func benchMe(fs *flag.FlagSet) runFunc {
 		if *rate == 0 {
 			mode = "closed loop, as fast as possible"
 		}
-		rss := float64(peak.Load()) / 1024
+		rss := float64(srv.peak.Load()) / 1024
 		w := env.Stdout
 		fmt.Fprintf(w, "GET /api/v1/me, bearer token, %d connections, %s, %s measured after %s warm-up, server on %s\n",
 			*conns, mode, *duration, *warmup, srv.dialect)
@@ -111,6 +91,61 @@ func benchMe(fs *flag.FlagSet) runFunc {
 			verdict(sustained), verdict(res.Percentile(99) < 10*time.Millisecond), verdict(rss < 100))
 		return nil
 	}
+}
+
+// benchDSN is the database a benchmark runs on: the one given, or a new
+// SQLite file that cleanup removes.
+func benchDSN(given string) (dsn string, cleanup func(), err error) {
+	if given != "" {
+		return given, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "chengguan-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	return filepath.Join(dir, "bench.db"), func() { os.RemoveAll(dir) }, nil
+}
+
+// benchServer is a "chengguan serve" child under test, with the API token of
+// an account of role in the demo city and the server's peak RSS (KiB) sampled.
+type benchServer struct {
+	*child
+	token string
+	peak  atomic.Int64
+	close func()
+}
+
+// startBenchServer adds the account, starts the server on cfg.DB, signs in
+// and starts sampling; close undoes all of it.
+func startBenchServer(ctx context.Context, cfg *config.Config, role identity.Role) (*benchServer, error) {
+	username, password, done, err := benchAccount(ctx, cfg, role)
+	if err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		done()
+		return nil, err
+	}
+	srv, err := startChild(ctx, exe, cfg.DB, cfg.LogLevel)
+	if err != nil {
+		done()
+		return nil, err
+	}
+	b := &benchServer{child: srv}
+	if b.token, err = demoAPIToken(ctx, srv.base, username, password); err != nil {
+		srv.stop()
+		done()
+		return nil, err
+	}
+	sampleCtx, stopSampling := context.WithCancel(ctx)
+	go sampleRSS(sampleCtx, srv.cmd.Process.Pid, &b.peak)
+	b.close = func() {
+		stopSampling()
+		srv.stop()
+		done()
+	}
+	return b, nil
 }
 
 func verdict(ok bool) string {

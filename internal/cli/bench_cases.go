@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -119,15 +117,11 @@ func benchCases(fs *flag.FlagSet) runFunc {
 		if len(chosen) == 0 {
 			return usageError{"--scenario: unknown " + *only}
 		}
-		dsn := *onDB
-		if dsn == "" {
-			dir, err := os.MkdirTemp("", "chengguan-bench-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			dsn = filepath.Join(dir, "bench.db")
+		dsn, cleanup, err := benchDSN(*onDB)
+		if err != nil {
+			return err
 		}
+		defer cleanup()
 		bcfg := *cfg
 		bcfg.DB = dsn
 		if *onDB == "" {
@@ -144,28 +138,12 @@ func benchCases(fs *flag.FlagSet) runFunc {
 		if err := withApp(ctx, &bcfg, func(a *app) error { return b.sample(ctx, a) }); err != nil {
 			return err
 		}
-		username, password, done, err := benchAccount(ctx, &bcfg, identity.RoleSupervisor)
+		srv, err := startBenchServer(ctx, &bcfg, identity.RoleSupervisor)
 		if err != nil {
 			return err
 		}
-		defer done()
-		exe, err := os.Executable()
-		if err != nil {
-			return err
-		}
-		srv, err := startChild(ctx, exe, dsn, cfg.LogLevel)
-		if err != nil {
-			return err
-		}
-		defer srv.stop()
-		b.base = srv.base
-		if b.token, err = demoAPIToken(ctx, srv.base, username, password); err != nil {
-			return err
-		}
-		var peak atomic.Int64
-		sampleCtx, stopSampling := context.WithCancel(ctx)
-		defer stopSampling()
-		go sampleRSS(sampleCtx, srv.cmd.Process.Pid, &peak)
+		defer srv.close()
+		b.base, b.token = srv.base, srv.token
 		w := env.Stdout
 		fmt.Fprintf(w, "server on %s with %d cases; %d connections; %s measured after %s warm-up per scenario\n",
 			srv.dialect, b.cases, *conns, *duration, *warmup)
@@ -206,7 +184,7 @@ func benchCases(fs *flag.FlagSet) runFunc {
 			}
 			fmt.Fprintf(w, "targets: %s\n", strings.Join(bars, "; "))
 		}
-		fmt.Fprintf(w, "\nserver peak RSS: %.1f MiB\n", float64(peak.Load())/1024)
+		fmt.Fprintf(w, "\nserver peak RSS: %.1f MiB\n", float64(srv.peak.Load())/1024)
 		return nil
 	}
 }
