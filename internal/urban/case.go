@@ -231,6 +231,15 @@ func (c *Case) Resource() identity.Resource {
 	return identity.Resource{UnitPath: c.UnitPath, HandlerPath: c.DepartmentPath}
 }
 
+// hoursAt is the unit whose working hours count a stage's time: the department's for
+// 处置, the case's community's otherwise.
+func (c *Case) hoursAt(stage Stage) string {
+	if stage == StageHandle {
+		return c.DepartmentPath
+	}
+	return c.UnitPath
+}
+
 // Overdue reports whether the current stage's deadline has passed at now.
 func (c *Case) Overdue(now time.Time) bool {
 	return !c.StageDue.IsZero() && now.After(c.StageDue)

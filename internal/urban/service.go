@@ -445,7 +445,7 @@ func (s *Service) apply(ctx context.Context, c *Case, in Input, now time.Time) e
 		c.DepartmentID, c.DepartmentPath = "", ""
 	case MoveExtend:
 		// Approved: the handling deadline moves by the extension, from the old deadline.
-		res, err := s.due(ctx, c, c.StageDue, Limit{Amount: in.Amount, Unit: in.Unit}, c.DepartmentPath)
+		res, err := s.due(ctx, c.StageDue, Limit{Amount: in.Amount, Unit: in.Unit}, c.DepartmentPath)
 		if err != nil {
 			return err
 		}
@@ -493,11 +493,7 @@ func (s *Service) startStage(ctx context.Context, c *Case, cat Category, now tim
 	if lim.Zero() {
 		return nil
 	}
-	where := c.UnitPath
-	if stage == StageHandle {
-		where = c.DepartmentPath
-	}
-	res, err := s.due(ctx, c, now, lim, where)
+	res, err := s.due(ctx, now, lim, c.hoursAt(stage))
 	if err != nil {
 		return err
 	}
@@ -508,7 +504,7 @@ func (s *Service) startStage(ctx context.Context, c *Case, cat Category, now tim
 	return nil
 }
 
-func (s *Service) due(ctx context.Context, _ *Case, start time.Time, lim Limit, unitPath string) (calendar.Result, error) {
+func (s *Service) due(ctx context.Context, start time.Time, lim Limit, unitPath string) (calendar.Result, error) {
 	cal, err := s.cal.Calendar(ctx)
 	if err != nil {
 		return calendar.Result{}, err
@@ -542,11 +538,7 @@ func (s *Service) Remaining(ctx context.Context, c *Case) (calendar.Left, bool, 
 	if err != nil {
 		return calendar.Left{}, false, err
 	}
-	where := c.UnitPath
-	if stage == StageHandle {
-		where = c.DepartmentPath
-	}
-	hours, _, err := s.cal.HoursFor(ctx, where)
+	hours, _, err := s.cal.HoursFor(ctx, c.hoursAt(stage))
 	if err != nil {
 		return calendar.Left{}, false, err
 	}
@@ -978,11 +970,11 @@ func (s *Service) RecomputeDeadlines(ctx context.Context) (changed, skipped int,
 		if lim.Zero() {
 			continue
 		}
-		start, where := c.StageStarted, c.UnitPath
+		start := c.StageStarted
 		if stage == StageHandle {
-			start, where = c.DispatchedAt, c.DepartmentPath
+			start = c.DispatchedAt
 		}
-		res, err := s.due(ctx, c, start, lim, where)
+		res, err := s.due(ctx, start, lim, c.hoursAt(stage))
 		if err != nil {
 			return changed, skipped, err
 		}
