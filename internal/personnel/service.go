@@ -733,3 +733,26 @@ func instant(t time.Time) string {
 	}
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
+
+// SetPhoto sets a person's photo: the SHA-256 of an image already in the
+// evidence store. It is a change of the person like any other (a new version,
+// its ledger record); the personnel administrator of the person's unit may.
+func (s *Service) SetPhoto(ctx context.Context, actor *identity.Actor, id, sha string) (Person, error) {
+	row, err := s.managePerson(ctx, actor, id)
+	if err != nil {
+		return Person{}, err
+	}
+	p := row.Person
+	p.Photo = sha
+	return s.SavePerson(ctx, actor, p)
+}
+
+// PhotoOf is the SHA-256 of a person's photo, "" for none, for a viewer who may see
+// the person.
+func (s *Service) PhotoOf(ctx context.Context, actor *identity.Actor, id string) (string, error) {
+	row, err := s.viewPerson(ctx, actor, id)
+	if err != nil {
+		return "", err
+	}
+	return row.Person.Photo, nil
+}

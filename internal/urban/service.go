@@ -1011,3 +1011,17 @@ func (s *Service) RecomputeDeadlines(ctx context.Context) (changed, skipped int,
 	}
 	return changed, skipped, nil
 }
+
+// OpenBlob opens a stored file by its hash for another capability that has checked
+// the viewer's right to it (a person's photo), with what the store knows of it.
+func (s *Service) OpenBlob(ctx context.Context, sha string) (io.ReadSeekCloser, evidence.Blob, error) {
+	b, err := s.Evidence(ctx, sha)
+	if err != nil {
+		return nil, evidence.Blob{}, apperr.New(apperr.NotFound, "evidence.not_found")
+	}
+	f, err := s.blobs.Get(ctx, sha)
+	if err != nil {
+		return nil, evidence.Blob{}, apperr.Wrap(apperr.NotFound, "evidence.missing", err)
+	}
+	return f, b, nil
+}

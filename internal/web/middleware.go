@@ -205,7 +205,8 @@ func uploads(r *http.Request) bool {
 	case "/api/v1/evidence", "/report", "/cases/new":
 		return true
 	}
-	return strings.HasPrefix(r.URL.Path, "/cases/") && strings.HasSuffix(r.URL.Path, "/move")
+	return (strings.HasPrefix(r.URL.Path, "/cases/") && strings.HasSuffix(r.URL.Path, "/move")) ||
+		(strings.HasPrefix(r.URL.Path, "/personnel/people/") && strings.HasSuffix(r.URL.Path, "/photo"))
 }
 
 func (s *Server) limitBody(next http.Handler) http.Handler {

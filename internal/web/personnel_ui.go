@@ -8,6 +8,7 @@ import (
 
 	"chengguan/internal/apperr"
 	"chengguan/internal/calendar"
+	"chengguan/internal/evidence"
 	"chengguan/internal/identity"
 	"chengguan/internal/personnel"
 )
@@ -19,6 +20,8 @@ import (
 func (s *Server) personnelUIRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /personnel", s.page(s.personnelRosterPage))
 	mux.Handle("GET /personnel/people/{id}", s.page(s.personnelCardPage))
+	mux.Handle("GET /personnel/people/{id}/photo", s.page(s.personnelPhoto))
+	mux.Handle("POST /personnel/people/{id}/photo", s.page(s.personnelPhotoUpload))
 	mux.Handle("GET /personnel/boards/{board}", s.page(s.personnelBoardPage))
 	mux.Handle("GET /personnel/exams", s.page(s.personnelExamsPage))
 	mux.Handle("GET /personnel/export.xlsx", s.page(s.personnelExport))
@@ -322,5 +325,49 @@ func (s *Server) heldLookup(r *http.Request, v *view, d *personnelBoardData) err
 	default:
 		return err
 	}
+	return nil
+}
+
+// personnelPhoto serves a person's photo to those who may see the person, with
+// its sniffed type.
+func (s *Server) personnelPhoto(w http.ResponseWriter, r *http.Request) error {
+	sha, err := s.personnel.PhotoOf(r.Context(), actorOf(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if sha == "" {
+		return apperr.New(apperr.NotFound, "personnel.no_photo")
+	}
+	f, b, err := s.urban.OpenBlob(r.Context(), sha)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", b.MIME)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	http.ServeContent(w, r, "", time.Time{}, f)
+	return nil
+}
+
+// personnelPhotoUpload stores an uploaded photo in the evidence store (type
+// sniffed from the content, size limited) and makes it the person's photo.
+func (s *Server) personnelPhotoUpload(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	_, blobs, err := s.uploadForm(r)
+	if err != nil {
+		return err
+	}
+	if len(blobs) != 1 {
+		return apperr.InvalidFields(apperr.Field("photos", "personnel.photo_one"))
+	}
+	if blobs[0].Kind != evidence.Photo {
+		return apperr.New(apperr.Unsupported, "personnel.photo_not_image")
+	}
+	if _, err := s.personnel.SetPhoto(r.Context(), actorOf(r.Context()), id, blobs[0].SHA256); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/personnel/people/"+id, http.StatusSeeOther)
 	return nil
 }

@@ -219,3 +219,24 @@ func equipmentHeader() []string {
 	h, _ := personnel.ImportHeader(personnel.ImportEquipment)
 	return h
 }
+
+func TestThePersonnelAdministratorGivesAPersonAPhoto(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, storagetest.OpenSQLite(t))
+	person := loadPersonnelDemo(t, a)
+	admin := a.loginDemo(t, "admin")
+	card := "/personnel/people/" + person
+	admin.get(t, card+"/photo").wantStatus(t, http.StatusNotFound)
+	admin.postMultipart(t, card+"/photo", url.Values{}, []byte("plain text, not a photo")).wantStatus(t, http.StatusUnsupportedMediaType)
+	admin.postMultipart(t, card+"/photo", url.Values{}, testJPEG).wantRedirect(t, card)
+	admin.get(t, card).wantBody(t, `class="person-photo" src="`+card+`/photo"`)
+	photo := admin.get(t, card+"/photo")
+	photo.wantStatus(t, http.StatusOK)
+	if photo.header.Get("Content-Type") != "image/jpeg" || photo.header.Get("X-Content-Type-Options") != "nosniff" ||
+		!bytes.Equal(photo.body, testJPEG) {
+		t.Fatalf("photo: %v", photo.header)
+	}
+	a.loginDemo(t, "squadlead").get(t, card+"/photo").wantStatus(t, http.StatusOK)
+	a.loginDemo(t, "inspector").get(t, card+"/photo").wantStatus(t, http.StatusForbidden)
+	a.loginDemo(t, "squadlead").postMultipart(t, card+"/photo", url.Values{}, testJPEG).wantStatus(t, http.StatusForbidden)
+}
