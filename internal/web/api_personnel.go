@@ -72,9 +72,11 @@ func (s *Server) personnelRoutes(api huma.API) {
 		http.StatusCreated), s.apiPersonnelPaper)
 	huma.Register(api, reg("personnel-paper-redraw", http.MethodGet, "/papers/{id}/redraw",
 		"Repeat a paper's draw from its recorded seed", 0), s.apiPersonnelRedraw)
-	huma.Register(api, reg("personnel-import", http.MethodPost, "/import",
+	imp := reg("personnel-import", http.MethodPost, "/import",
 		"Import an xlsx sheet of the roster, certificates or equipment: every row is checked and, only when all pass, "+
-			"all are written (all or nothing). Problems come back per row as error fields rows[N].column", 0), s.apiPersonnelImport)
+			"all are written (all or nothing). Problems come back per row as error fields rows[N].column", 0)
+	imp.MaxBodyBytes = s.importLimit() // an Excel file, read whole
+	huma.Register(api, imp, s.apiPersonnelImport)
 	huma.Register(api, reg("personnel-export", http.MethodGet, "/export",
 		"Export a list as xlsx (roster, certs, training, equipment), masked as the caller sees it", 0), s.apiPersonnelExport)
 	huma.Register(api, reg("personnel-score", http.MethodPost, "/papers/{id}/scores", "Record a candidate's score", 0),

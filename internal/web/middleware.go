@@ -19,6 +19,7 @@ import (
 	"chengguan/internal/apperr"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
+	"chengguan/internal/personnel/sheet"
 )
 
 type ctxKey int
@@ -195,18 +196,31 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 
 // limitBody caps every request body and refuses JSON bodies that are not
 // valid UTF-8 (encoding/json would silently replace the bad bytes).
-// uploads reports whether a request may carry evidence files, which get the
-// larger upload limit: the evidence API and the forms that take photos.
-func uploads(r *http.Request) bool {
+// bodyLimit is the body limit of a request: the larger upload limit for the
+// evidence API and the forms that take photos; an Excel import's file limit
+// (plus room for the form) for the personnel imports, whose bodies are read
+// whole; --max-body-bytes for everything else.
+func (s *Server) bodyLimit(r *http.Request) int64 {
 	if r.Method != http.MethodPost {
-		return false
+		return s.cfg.MaxBodyBytes
 	}
 	switch r.URL.Path {
 	case "/api/v1/evidence", "/report", "/cases/new":
-		return true
+		return s.cfg.MaxUploadBytes
+	case "/personnel/import", "/api/v1/personnel/import":
+		return s.importLimit()
 	}
-	return (strings.HasPrefix(r.URL.Path, "/cases/") && strings.HasSuffix(r.URL.Path, "/move")) ||
-		(strings.HasPrefix(r.URL.Path, "/personnel/people/") && strings.HasSuffix(r.URL.Path, "/photo"))
+	if (strings.HasPrefix(r.URL.Path, "/cases/") && strings.HasSuffix(r.URL.Path, "/move")) ||
+		(strings.HasPrefix(r.URL.Path, "/personnel/people/") && strings.HasSuffix(r.URL.Path, "/photo")) {
+		return s.cfg.MaxUploadBytes
+	}
+	return s.cfg.MaxBodyBytes
+}
+
+// importLimit bounds a personnel Excel import: the sheet reader's file limit
+// and room for the form around it.
+func (s *Server) importLimit() int64 {
+	return max(s.cfg.MaxBodyBytes, sheet.DefaultLimits().MaxFileBytes+1<<20)
 }
 
 func (s *Server) limitBody(next http.Handler) http.Handler {
@@ -215,10 +229,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		limit := s.cfg.MaxBodyBytes
-		if uploads(r) {
-			limit = s.cfg.MaxUploadBytes
-		}
+		limit := s.bodyLimit(r)
 		if r.ContentLength > limit {
 			s.writeError(w, r, errTooLarge)
 			return
