@@ -5,6 +5,7 @@ package intake
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"chengguan/internal/apperr"
@@ -260,9 +261,6 @@ func (o *Open311) Requests(ctx context.Context, s open311.Scope, q open311.Query
 	if len(q.Statuses) > 0 && len(f.States) == 0 {
 		return nil, nil
 	}
-	if !q.End.IsZero() {
-		f.To = q.End
-	}
 	cases, err := o.Cases.PublicList(ctx, f)
 	if err != nil {
 		return nil, err
@@ -273,21 +271,12 @@ func (o *Open311) Requests(ctx context.Context, s open311.Scope, q open311.Query
 		if err != nil {
 			return nil, err
 		}
-		if len(q.Statuses) > 0 && !statusIn(r.Status, q.Statuses) {
+		if len(q.Statuses) > 0 && !slices.Contains(q.Statuses, r.Status) {
 			continue // REOPEN and ACTION_SCHEDULED share the filed state
 		}
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-func statusIn(s open311.Status, list []open311.Status) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Request implements open311.Backend.

@@ -593,13 +593,9 @@ func (s *Service) visible(actor *identity.Actor, c *Case) error {
 
 // List lists cases in the actor's scope, newest first.
 func (s *Service) List(ctx context.Context, actor *identity.Actor, f Filter) ([]Case, error) {
-	scope, d := identity.ScopeFor(actor, identity.ActCaseView)
-	if !d.Allowed {
-		return nil, d.Err()
-	}
-	f.Scope = scope
-	if f.Now.IsZero() {
-		f.Now = s.now()
+	f, err := s.scoped(actor, f)
+	if err != nil {
+		return nil, err
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
@@ -607,15 +603,25 @@ func (s *Service) List(ctx context.Context, actor *identity.Actor, f Filter) ([]
 	return s.store.ListCases(ctx, f)
 }
 
-// Count counts the cases a list with f would show, without its page limits.
-func (s *Service) Count(ctx context.Context, actor *identity.Actor, f Filter) (int, error) {
+// scoped limits a filter to the cases the actor may see, as of now unless it
+// says when.
+func (s *Service) scoped(actor *identity.Actor, f Filter) (Filter, error) {
 	scope, d := identity.ScopeFor(actor, identity.ActCaseView)
 	if !d.Allowed {
-		return 0, d.Err()
+		return Filter{}, d.Err()
 	}
 	f.Scope = scope
 	if f.Now.IsZero() {
 		f.Now = s.now()
+	}
+	return f, nil
+}
+
+// Count counts the cases a list with f would show, without its page limits.
+func (s *Service) Count(ctx context.Context, actor *identity.Actor, f Filter) (int, error) {
+	f, err := s.scoped(actor, f)
+	if err != nil {
+		return 0, err
 	}
 	return s.store.CountCases(ctx, f)
 }
@@ -926,13 +932,9 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 // Export streams every case of f in the actor's scope to fn, newest first, for CSV and
 // xlsx downloads. A case carries no reporter identity, so neither can an export.
 func (s *Service) Export(ctx context.Context, actor *identity.Actor, f Filter, fn func(*Case) error) error {
-	scope, d := identity.ScopeFor(actor, identity.ActCaseView)
-	if !d.Allowed {
-		return d.Err()
-	}
-	f.Scope = scope
-	if f.Now.IsZero() {
-		f.Now = s.now()
+	f, err := s.scoped(actor, f)
+	if err != nil {
+		return err
 	}
 	return s.store.EachCase(ctx, f, fn)
 }
