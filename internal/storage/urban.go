@@ -112,6 +112,9 @@ func (s *UrbanStore) CreateCase(ctx context.Context, c *urban.Case, contact urba
 			args...); err != nil {
 			return mapErr(err, "case.duplicate_submission")
 		}
+		if err := writeFacts(ctx, q, c, false); err != nil {
+			return err
+		}
 		if !contact.Empty() {
 			if _, err := q.ExecContext(ctx, `INSERT INTO case_contacts (case_id, name, phone, email) VALUES ($1, $2, $3, $4)`,
 				c.ID, contact.Name, contact.Phone, contact.Email); err != nil {
@@ -153,8 +156,61 @@ func (s *UrbanStore) UpdateCase(ctx context.Context, c *urban.Case, evs []urban.
 		} else if n == 0 {
 			return apperr.New(apperr.Conflict, "case.changed_meanwhile")
 		}
+		if err := writeFacts(ctx, q, c, true); err != nil {
+			return err
+		}
 		return writeCaseChange(ctx, q, evs, atts, recs)
 	})
+}
+
+// Facts buckets (migration 00009): weeks of Asia/Shanghai days, in Unix ms.
+const (
+	factsOffset = 8 * 60 * 60 * 1000
+	factsWidth  = 7 * 24 * 60 * 60 * 1000
+)
+
+// factsBucket is the bucket of an instant in Unix ms; factsBucketSQL the same in SQL.
+func factsBucket(at int64) int64 { return (at + factsOffset) / factsWidth }
+
+func factsBucketSQL(expr string) string {
+	return fmt.Sprintf("((%s) + %d) / %d", expr, factsOffset, factsWidth)
+}
+
+// writeFacts keeps the indicators' rows of a case (case_facts) in step with the case:
+// one row per bucket that one of its instants falls in. replace drops the rows it had.
+func writeFacts(ctx context.Context, q Querier, c *urban.Case, replace bool) error {
+	if replace {
+		if _, err := q.ExecContext(ctx, `DELETE FROM case_facts WHERE case_id = $1`, c.ID); err != nil {
+			return mapErr(err, "")
+		}
+	}
+	inspector := ""
+	if c.Channel == urban.ChannelInspector {
+		inspector = c.ReporterID
+	}
+	flag := func(n int) int {
+		if n > 0 {
+			return 1
+		}
+		return 0
+	}
+	var buckets []int64
+	for _, t := range []time.Time{c.ReportedAt, c.FiledAt, c.DispatchedAt, c.HandleDue, c.HandledAt, c.ClosedAt} {
+		if b := factsBucket(ms(t)); !t.IsZero() && !slices.Contains(buckets, b) {
+			buckets = append(buckets, b)
+		}
+	}
+	for _, b := range buckets {
+		if _, err := q.ExecContext(ctx, `INSERT INTO case_facts (bucket, case_id, reported_at, filed_at, dispatched_at,
+			handle_due, handled_at, closed_at, reworked, extended, department_id, unit_id, grid_code, inspector_id,
+			unit_path, department_path) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			b, c.ID, ms(c.ReportedAt), nullMs(c.FiledAt), nullMs(c.DispatchedAt), nullMs(c.HandleDue), nullMs(c.HandledAt),
+			nullMs(c.ClosedAt), flag(c.Reworks), flag(c.Extensions), c.DepartmentID, c.UnitID, c.GridCode, inspector,
+			c.UnitPath, c.DepartmentPath); err != nil {
+			return mapErr(err, "")
+		}
+	}
+	return nil
 }
 
 func writeCaseChange(ctx context.Context, q Querier, evs []urban.Event, atts []urban.Attachment, recs []ledger.Record) error {
@@ -320,12 +376,12 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 				a.add(fmt.Sprintf("(reported_at < %s OR (reported_at = %s AND id < %s))", a.arg(at), a.arg(at), a.arg(g.After)))
 			}
 		}
-		q := `SELECT ` + cols + ` FROM cases` + a.sql() + ` ORDER BY ` + order + ` LIMIT ` + a.arg(g.Limit+g.Offset)
+		q := `SELECT ` + cols + ` FROM cases` + a.sql() + ` ORDER BY ` + order + limit(g.Limit+g.Offset)
 		w.args = a.args
 		return q, nil
 	}
 	page := func() string {
-		q := ` ORDER BY ` + order + ` LIMIT ` + w.arg(f.Limit)
+		q := ` ORDER BY ` + order + limit(f.Limit)
 		if f.Offset > 0 {
 			q += ` OFFSET ` + w.arg(f.Offset)
 		}
@@ -492,7 +548,7 @@ func geoCell(lon, lat float64) string {
 // the search costs the same however many cases the city has; a box of more than 64
 // squares (a radius of kilometres) scans the category's recent cases instead.
 func (s *UrbanStore) Nearby(ctx context.Context, categoryID string, since time.Time, minLon, minLat, maxLon, maxLat float64,
-	limit int) ([]urban.Case, error) {
+	n int) ([]urban.Case, error) {
 	var w where
 	w.add("category_id = " + w.arg(categoryID))
 	w.add("reported_at >= " + w.arg(ms(since)))
@@ -511,7 +567,7 @@ func (s *UrbanStore) Nearby(ctx context.Context, categoryID string, since time.T
 	w.add("lat BETWEEN " + w.arg(minLat) + " AND " + w.arg(maxLat))
 	w.add("state NOT IN ('closed', 'rejected', 'void', 'merged')")
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases`+w.sql()+
-		` ORDER BY reported_at DESC LIMIT `+w.arg(limit), w.args...)
+		` ORDER BY reported_at DESC`+limit(n), w.args...)
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
@@ -519,12 +575,12 @@ func (s *UrbanStore) Nearby(ctx context.Context, categoryID string, since time.T
 }
 
 // PublicEvents implements urban.Store.
-func (s *UrbanStore) PublicEvents(ctx context.Context, from, to time.Time, limit, offset int) ([]urban.NumberedEvent, error) {
+func (s *UrbanStore) PublicEvents(ctx context.Context, from, to time.Time, n, offset int) ([]urban.NumberedEvent, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT e.id, e.case_id, e.at, e.actor_id, e.role, e.unit_id, e.move,
 		e.from_state, e.to_state, e.note, e.public, c.number
 		FROM case_events e JOIN cases c ON c.id = e.case_id
-		WHERE e.public AND e.at >= $1 AND e.at < $2 ORDER BY e.at, e.id LIMIT $3 OFFSET $4`,
-		ms(from), ms(to), limit, offset)
+		WHERE e.public AND e.at >= $1 AND e.at < $2 ORDER BY e.at, e.id`+limit(n)+` OFFSET $3`,
+		ms(from), ms(to), offset)
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
@@ -546,10 +602,10 @@ func (s *UrbanStore) PublicEvents(ctx context.Context, from, to time.Time, limit
 }
 
 // Due implements urban.Store.
-func (s *UrbanStore) Due(ctx context.Context, before time.Time, limit int) ([]urban.Case, error) {
+func (s *UrbanStore) Due(ctx context.Context, before time.Time, n int) ([]urban.Case, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases
 		WHERE stage_due IS NOT NULL AND stage_due < $1 AND escalated_at IS NULL
-		ORDER BY stage_due LIMIT $2`, ms(before), limit)
+		ORDER BY stage_due`+limit(n), ms(before))
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
@@ -558,11 +614,16 @@ func (s *UrbanStore) Due(ctx context.Context, before time.Time, limit int) ([]ur
 
 var _ urban.IndicatorStore = (*UrbanStore)(nil)
 
-// CountBy implements urban.IndicatorStore with one grouped scan of the period's cases,
-// which each instant's index finds.
+// CountBy implements urban.IndicatorStore with one grouped scan of the case_facts rows of
+// the buckets the period spans. A case has a row in each bucket one of its instants falls
+// in, so each count is taken only in the row of the bucket of the instant that puts the
+// case in it (its anchor): a case is counted once however many rows it has.
 func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now time.Time, scope identity.Scope) (urban.GroupCounts, error) {
+	key := column
 	switch column {
-	case "department_id", "unit_id", "grid_code", "reporter_id":
+	case "department_id", "unit_id", "grid_code":
+	case "reporter_id":
+		key = "inspector_id"
 	default:
 		return nil, apperr.Internalf("indicators by %q", column)
 	}
@@ -574,30 +635,37 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now t
 	}
 	lateBy := w.arg(ms(end))
 	in := func(col string) string { return "(" + col + " >= " + f + " AND " + col + " < " + t + ")" }
+	// at takes a count only in the row of its anchor's bucket.
+	at := func(anchor string) string { return " AND bucket = " + factsBucketSQL(anchor) }
 	dueClose := "(" + in("handle_due") + " OR " + in("closed_at") + ")"
+	atClose := at("CASE WHEN " + in("handle_due") + " THEN handle_due ELSE closed_at END")
 	dueHandle := "(" + in("handle_due") + " OR " + in("handled_at") + ")"
+	atHandle := at("CASE WHEN " + in("handle_due") + " THEN handle_due ELSE handled_at END")
 	sum := func(cond string) string { return "SUM(CASE WHEN " + cond + " THEN 1 ELSE 0 END)" }
 	sel := strings.Join([]string{
-		sum(in("reported_at")),
-		sum(in("reported_at") + " AND filed_at IS NOT NULL"),
-		sum(in("filed_at")),
-		sum(in("dispatched_at")),
-		sum(dueClose),
-		sum(dueClose + " AND closed_at < " + t),
-		sum(dueClose + " AND closed_at < " + t + " AND handled_at <= handle_due"),
-		sum(dueHandle),
-		sum(dueHandle + " AND handled_at < " + t),
-		sum(dueHandle + " AND ((handled_at IS NOT NULL AND handled_at > handle_due) OR (handled_at IS NULL AND handle_due < " + lateBy + "))"),
-		sum(in("dispatched_at") + " AND reworks > 0"),
-		sum(in("dispatched_at") + " AND extensions > 0"),
+		sum(in("reported_at") + at("reported_at")),
+		sum(in("reported_at") + " AND filed_at IS NOT NULL" + at("reported_at")),
+		sum(in("filed_at") + at("filed_at")),
+		sum(in("dispatched_at") + at("dispatched_at")),
+		sum(dueClose + atClose),
+		sum(dueClose + " AND closed_at < " + t + atClose),
+		sum(dueClose + " AND closed_at < " + t + " AND handled_at <= handle_due" + atClose),
+		sum(dueHandle + atHandle),
+		sum(dueHandle + " AND handled_at < " + t + atHandle),
+		sum(dueHandle + " AND ((handled_at IS NOT NULL AND handled_at > handle_due) OR (handled_at IS NULL AND handle_due < " + lateBy + "))" + atHandle),
+		sum(in("dispatched_at") + " AND reworked = 1" + at("dispatched_at")),
+		sum(in("dispatched_at") + " AND extended = 1" + at("dispatched_at")),
 	}, ", ")
+	w.add("bucket >= " + w.arg(factsBucket(ms(from))) + " AND bucket <= " + w.arg(factsBucket(ms(to)-1)))
+	// Rows of cases with no instant in the period (the bucket's days outside it) are no
+	// group's business.
 	w.add("(" + strings.Join([]string{in("reported_at"), in("filed_at"), in("dispatched_at"), in("handle_due"),
 		in("handled_at"), in("closed_at")}, " OR ") + ")")
 	caseWhere(&w, urban.Filter{Scope: scope})
-	if column == "reporter_id" {
-		w.add("channel = 'inspector'")
+	if key == "inspector_id" {
+		w.add("inspector_id <> ''")
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+column+`, `+sel+` FROM cases`+w.sql()+` GROUP BY `+column, w.args...)
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+key+`, `+sel+` FROM case_facts`+w.sql()+` GROUP BY `+key, w.args...)
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
@@ -642,6 +710,9 @@ func (s *UrbanStore) ImportCases(ctx context.Context, cases []urban.Case, events
 			}
 			if _, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES (`+placeholders(len(args))+`)`, args...); err != nil {
 				return mapErr(err, "")
+			}
+			if err := writeFacts(ctx, q, c, false); err != nil {
+				return err
 			}
 			for _, ev := range events[i] {
 				if _, err := q.ExecContext(ctx, `INSERT INTO case_events (id, case_id, at, actor_id, role, unit_id, move,
