@@ -81,6 +81,25 @@ func scanCase(row interface{ Scan(...any) error }) (*urban.Case, error) {
 	return &c, nil
 }
 
+// publicCaseColumns are what urban.Filter.Public lists read; scanPublicCase reads them.
+const publicCaseColumns = `id, number, channel, category_id, category_code, description, address, lon, lat, state,
+	reopens, merged_into, public_note, reported_at, updated_at, handle_due, closed_at`
+
+func scanPublicCase(row interface{ Scan(...any) error }) (*urban.Case, error) {
+	var c urban.Case
+	var channel, state string
+	var reported, updated int64
+	var handleDue, closed sql.NullInt64
+	if err := row.Scan(&c.ID, &c.Number, &channel, &c.CategoryID, &c.Category, &c.Description, &c.Address, &c.Lon,
+		&c.Lat, &state, &c.Reopens, &c.MergedInto, &c.PublicNote, &reported, &updated, &handleDue, &closed); err != nil {
+		return nil, err
+	}
+	c.Channel, c.State = urban.Channel(channel), urban.State(state)
+	c.ReportedAt, c.UpdatedAt = fromMs(reported), fromMs(updated)
+	c.HandleDue, c.ClosedAt = fromNullMs(handleDue), fromNullMs(closed)
+	return &c, nil
+}
+
 func placeholders(n int) string {
 	var b strings.Builder
 	for i := 1; i <= n; i++ {
@@ -349,6 +368,10 @@ func caseWhere(w *where, f urban.Filter) {
 // every matching case first (at a million cases, tens of thousands of open ones).
 func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Case, error) {
 	order := "reported_at DESC, id DESC"
+	cols, scan := caseColumns, scanCase
+	if f.Public {
+		cols, scan = publicCaseColumns, scanPublicCase
+	}
 	if f.Overdue {
 		order = "stage_due, id"
 	}
@@ -359,8 +382,8 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 		}
 	}
 	w := &where{}
-	// arm is the query of one state's page; cols are what it selects.
-	arm := func(g urban.Filter, cols string) (string, error) {
+	// arm is the query of the first n cases of one state (or of all), in order, selecting cols.
+	arm := func(g urban.Filter, cols string, n int) (string, error) {
 		a := &where{args: w.args}
 		caseWhere(a, g)
 		if g.After != "" {
@@ -376,29 +399,29 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 				a.add(fmt.Sprintf("(reported_at < %s OR (reported_at = %s AND id < %s))", a.arg(at), a.arg(at), a.arg(g.After)))
 			}
 		}
-		q := `SELECT ` + cols + ` FROM cases` + a.sql() + ` ORDER BY ` + order + limit(g.Limit+g.Offset)
+		q := `SELECT ` + cols + ` FROM cases` + a.sql() + ` ORDER BY ` + order + limit(n)
 		w.args = a.args
 		return q, nil
 	}
-	page := func() string {
-		q := ` ORDER BY ` + order + limit(f.Limit)
+	offset := func() string {
 		if f.Offset > 0 {
-			q += ` OFFSET ` + w.arg(f.Offset)
+			return ` OFFSET ` + w.arg(f.Offset)
 		}
-		return q
+		return ""
 	}
 	if len(states) <= 1 {
+		// One arm is the page itself.
 		g := f
-		g.States = states
-		q, err := arm(g, caseColumns)
+		g.States, g.Offset = states, 0
+		q, err := arm(g, cols, f.Limit)
 		if err != nil {
 			return nil, err
 		}
-		rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM (`+q+`) AS c`+page(), w.args...)
+		rows, err := s.db.Reader().QueryContext(ctx, q+offset(), w.args...)
 		if err != nil {
 			return nil, mapErr(err, "")
 		}
-		return collectCases(rows)
+		return collectCases(rows, scan)
 	}
 	// Several states: the arms select only the keys of the order, the page's IDs are
 	// merged from them, and then only those rows are read whole.
@@ -406,13 +429,14 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 	for i, st := range states {
 		g := f
 		g.States = []urban.State{st}
-		q, err := arm(g, "id, reported_at, stage_due")
+		q, err := arm(g, "id, reported_at, stage_due", f.Limit+f.Offset)
 		if err != nil {
 			return nil, err
 		}
 		arms = append(arms, `SELECT * FROM (`+q+`) AS s`+strconv.Itoa(i))
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id FROM (`+strings.Join(arms, " UNION ALL ")+`) AS c`+page(), w.args...)
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id FROM (`+strings.Join(arms, " UNION ALL ")+`) AS c ORDER BY `+
+		order+limit(f.Limit)+offset(), w.args...)
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
@@ -437,11 +461,11 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 	for _, id := range pageIDs {
 		in = append(in, iw.arg(id))
 	}
-	rows, err = s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE id IN (`+strings.Join(in, ", ")+`)`, iw.args...)
+	rows, err = s.db.Reader().QueryContext(ctx, `SELECT `+cols+` FROM cases WHERE id IN (`+strings.Join(in, ", ")+`)`, iw.args...)
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
-	got, err := collectCases(rows)
+	got, err := collectCases(rows, scan)
 	if err != nil {
 		return nil, err
 	}
@@ -458,11 +482,11 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 	return out, nil
 }
 
-func collectCases(rows *sql.Rows) ([]urban.Case, error) {
+func collectCases(rows *sql.Rows, scan func(interface{ Scan(...any) error }) (*urban.Case, error)) ([]urban.Case, error) {
 	defer rows.Close()
 	var out []urban.Case
 	for rows.Next() {
-		c, err := scanCase(rows)
+		c, err := scan(rows)
 		if err != nil {
 			return nil, mapErr(err, "")
 		}
@@ -571,7 +595,7 @@ func (s *UrbanStore) Nearby(ctx context.Context, categoryID string, since time.T
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
-	return collectCases(rows)
+	return collectCases(rows, scanCase)
 }
 
 // PublicEvents implements urban.Store.
@@ -609,7 +633,7 @@ func (s *UrbanStore) Due(ctx context.Context, before time.Time, n int) ([]urban.
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
-	return collectCases(rows)
+	return collectCases(rows, scanCase)
 }
 
 var _ urban.IndicatorStore = (*UrbanStore)(nil)
