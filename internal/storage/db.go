@@ -133,7 +133,9 @@ func openSQLite(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	// Readers sort in memory (temp_store=MEMORY): an indicator's GROUP BY over a
+	// month's rows otherwise spills to temporary files.
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=temp_store(2)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)

@@ -188,12 +188,8 @@ const (
 	factsWidth  = 7 * 24 * 60 * 60 * 1000
 )
 
-// factsBucket is the bucket of an instant in Unix ms; factsBucketSQL the same in SQL.
+// factsBucket is the bucket of an instant in Unix ms.
 func factsBucket(at int64) int64 { return (at + factsOffset) / factsWidth }
-
-func factsBucketSQL(expr string) string {
-	return fmt.Sprintf("((%s) + %d) / %d", expr, factsOffset, factsWidth)
-}
 
 // writeFacts keeps the indicators' rows of a case (case_facts) in step with the case:
 // one row per bucket that one of its instants falls in. replace drops the rows it had.
@@ -207,25 +203,36 @@ func writeFacts(ctx context.Context, q Querier, c *urban.Case, replace bool) err
 	if c.Channel == urban.ChannelInspector {
 		inspector = c.ReporterID
 	}
-	flag := func(n int) int {
-		if n > 0 {
+	flag := func(ok bool) int {
+		if ok {
 			return 1
 		}
 		return 0
 	}
+	onTime := !c.HandledAt.IsZero() && !c.HandleDue.IsZero() && !c.HandledAt.After(c.HandleDue)
+	late := !c.HandledAt.IsZero() && !c.HandleDue.IsZero() && c.HandledAt.After(c.HandleDue)
+	// here is the bit mask of the instants in each bucket, in the order of the column's
+	// comment (migration 00009).
+	here := map[int64]int{}
 	var buckets []int64
-	for _, t := range []time.Time{c.ReportedAt, c.FiledAt, c.DispatchedAt, c.HandleDue, c.HandledAt, c.ClosedAt} {
-		if b := factsBucket(ms(t)); !t.IsZero() && !slices.Contains(buckets, b) {
+	for i, t := range []time.Time{c.ReportedAt, c.FiledAt, c.DispatchedAt, c.HandleDue, c.HandledAt, c.ClosedAt} {
+		if t.IsZero() {
+			continue
+		}
+		b := factsBucket(ms(t))
+		if _, ok := here[b]; !ok {
 			buckets = append(buckets, b)
 		}
+		here[b] |= 1 << i
 	}
 	for _, b := range buckets {
-		if _, err := q.ExecContext(ctx, `INSERT INTO case_facts (bucket, case_id, reported_at, filed_at, dispatched_at,
-			handle_due, handled_at, closed_at, reworked, extended, department_id, unit_id, grid_code, inspector_id,
-			unit_path, department_path) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-			b, c.ID, ms(c.ReportedAt), nullMs(c.FiledAt), nullMs(c.DispatchedAt), nullMs(c.HandleDue), nullMs(c.HandledAt),
-			nullMs(c.ClosedAt), flag(c.Reworks), flag(c.Extensions), c.DepartmentID, c.UnitID, c.GridCode, inspector,
-			c.UnitPath, c.DepartmentPath); err != nil {
+		if _, err := q.ExecContext(ctx, `INSERT INTO case_facts (bucket, case_id, here, reported_at, filed_at,
+			dispatched_at, handle_due, handled_at, closed_at, reworked, extended, on_time, handled_late, department_id,
+			unit_id, grid_code, inspector_id, unit_path, department_path)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			b, c.ID, here[b], ms(c.ReportedAt), nullMs(c.FiledAt), nullMs(c.DispatchedAt), nullMs(c.HandleDue),
+			nullMs(c.HandledAt), nullMs(c.ClosedAt), flag(c.Reworks > 0), flag(c.Extensions > 0), flag(onTime), flag(late),
+			c.DepartmentID, c.UnitID, c.GridCode, inspector, c.UnitPath, c.DepartmentPath); err != nil {
 			return mapErr(err, "")
 		}
 	}
@@ -429,7 +436,11 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 	for i, st := range states {
 		g := f
 		g.States = []urban.State{st}
-		q, err := arm(g, "id, reported_at, stage_due", f.Limit+f.Offset)
+		keys := "id, reported_at"
+		if f.Overdue {
+			keys = "id, stage_due"
+		}
+		q, err := arm(g, keys, f.Limit+f.Offset)
 		if err != nil {
 			return nil, err
 		}
@@ -638,10 +649,12 @@ func (s *UrbanStore) Due(ctx context.Context, before time.Time, n int) ([]urban.
 
 var _ urban.IndicatorStore = (*UrbanStore)(nil)
 
-// CountBy implements urban.IndicatorStore with one grouped scan of the case_facts rows of
+// CountBy implements urban.IndicatorStore with grouped scans of the case_facts rows of
 // the buckets the period spans. A case has a row in each bucket one of its instants falls
-// in, so each count is taken only in the row of the bucket of the instant that puts the
-// case in it (its anchor): a case is counted once however many rows it has.
+// in, so each count is taken only in the row where the instant that puts the case in it
+// (its anchor) is "here": a case is counted once however many rows it has. Buckets wholly
+// inside the period need no test of the instants' times (an instant here is in the
+// period); only the first and last bucket do, in a second scan.
 func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now time.Time, scope identity.Scope) (urban.GroupCounts, error) {
 	key := column
 	switch column {
@@ -651,60 +664,88 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now t
 	default:
 		return nil, apperr.Internalf("indicators by %q", column)
 	}
-	var w where
-	f, t := w.arg(ms(from)), w.arg(ms(to))
 	end := to
 	if now.Before(end) {
 		end = now
 	}
-	lateBy := w.arg(ms(end))
-	in := func(col string) string { return "(" + col + " >= " + f + " AND " + col + " < " + t + ")" }
-	// at takes a count only in the row of its anchor's bucket.
-	at := func(anchor string) string { return " AND bucket = " + factsBucketSQL(anchor) }
-	dueClose := "(" + in("handle_due") + " OR " + in("closed_at") + ")"
-	atClose := at("CASE WHEN " + in("handle_due") + " THEN handle_due ELSE closed_at END")
-	dueHandle := "(" + in("handle_due") + " OR " + in("handled_at") + ")"
-	atHandle := at("CASE WHEN " + in("handle_due") + " THEN handle_due ELSE handled_at END")
-	sum := func(cond string) string { return "SUM(CASE WHEN " + cond + " THEN 1 ELSE 0 END)" }
-	sel := strings.Join([]string{
-		sum(in("reported_at") + at("reported_at")),
-		sum(in("reported_at") + " AND filed_at IS NOT NULL" + at("reported_at")),
-		sum(in("filed_at") + at("filed_at")),
-		sum(in("dispatched_at") + at("dispatched_at")),
-		sum(dueClose + atClose),
-		sum(dueClose + " AND closed_at < " + t + atClose),
-		sum(dueClose + " AND closed_at < " + t + " AND handled_at <= handle_due" + atClose),
-		sum(dueHandle + atHandle),
-		sum(dueHandle + " AND handled_at < " + t + atHandle),
-		sum(dueHandle + " AND ((handled_at IS NOT NULL AND handled_at > handle_due) OR (handled_at IS NULL AND handle_due < " + lateBy + "))" + atHandle),
-		sum(in("dispatched_at") + " AND reworked = 1" + at("dispatched_at")),
-		sum(in("dispatched_at") + " AND extended = 1" + at("dispatched_at")),
-	}, ", ")
-	w.add("bucket >= " + w.arg(factsBucket(ms(from))) + " AND bucket <= " + w.arg(factsBucket(ms(to)-1)))
-	// Rows of cases with no instant in the period (the bucket's days outside it) are no
-	// group's business.
-	w.add("(" + strings.Join([]string{in("reported_at"), in("filed_at"), in("dispatched_at"), in("handle_due"),
-		in("handled_at"), in("closed_at")}, " OR ") + ")")
-	caseWhere(&w, urban.Filter{Scope: scope})
-	if key == "inspector_id" {
-		w.add("inspector_id <> ''")
+	lo, hi := factsBucket(ms(from)), factsBucket(ms(to)-1)
+	out := urban.GroupCounts{}
+	for _, inner := range []bool{true, false} {
+		var w where
+		f, t, lateBy := w.arg(ms(from)), w.arg(ms(to)), w.arg(ms(end))
+		in := func(col string) string { return "(" + col + " >= " + f + " AND " + col + " < " + t + ")" }
+		// at: the instant col is here and in the period.
+		at := func(col string, bit int) string {
+			here := "(here & " + strconv.Itoa(bit) + ") <> 0"
+			if inner {
+				return "(" + here + ")"
+			}
+			return "(" + here + " AND " + in(col) + ")"
+		}
+		due, handled, closed := at("handle_due", 8), at("handled_at", 16), at("closed_at", 32)
+		dueOut := "(handle_due IS NULL OR handle_due < " + f + " OR handle_due >= " + t + ")"
+		// 应结案 and 应处置: the handling deadline in the period, else closure (handling)
+		// in it — anchored at the deadline when it is in the period.
+		dueClose := "(" + due + " OR (" + closed + " AND " + dueOut + "))"
+		isClosed := "((" + due + " AND closed_at < " + t + ") OR (" + closed + " AND " + dueOut + "))"
+		dueHandle := "(" + due + " OR (" + handled + " AND " + dueOut + "))"
+		isHandled := "((" + due + " AND handled_at < " + t + ") OR (" + handled + " AND " + dueOut + "))"
+		sum := func(cond string) string { return "SUM(CASE WHEN " + cond + " THEN 1 ELSE 0 END)" }
+		sel := strings.Join([]string{
+			sum(at("reported_at", 1)),
+			sum(at("reported_at", 1) + " AND filed_at IS NOT NULL"),
+			sum(at("filed_at", 2)),
+			sum(at("dispatched_at", 4)),
+			sum(dueClose),
+			sum(isClosed),
+			sum(isClosed + " AND on_time = 1"),
+			sum(dueHandle),
+			sum(isHandled),
+			sum(dueHandle + " AND (handled_late = 1 OR (handled_at IS NULL AND handle_due < " + lateBy + "))"),
+			sum(at("dispatched_at", 4) + " AND reworked = 1"),
+			sum(at("dispatched_at", 4) + " AND extended = 1"),
+		}, ", ")
+		if inner {
+			if hi-lo < 2 {
+				continue
+			}
+			w.add("bucket > " + w.arg(lo) + " AND bucket < " + w.arg(hi))
+		} else {
+			w.add("bucket IN (" + w.arg(lo) + ", " + w.arg(hi) + ")")
+			// Rows of cases with no instant in the period are no group's business.
+			w.add("(" + strings.Join([]string{in("reported_at"), in("filed_at"), in("dispatched_at"), in("handle_due"),
+				in("handled_at"), in("closed_at")}, " OR ") + ")")
+		}
+		caseWhere(&w, urban.Filter{Scope: scope})
+		if key == "inspector_id" {
+			w.add("inspector_id <> ''")
+		}
+		if err := s.sumGroups(ctx, out, `SELECT `+key+`, `+sel+` FROM case_facts`+w.sql()+` GROUP BY `+key, w.args); err != nil {
+			return nil, err
+		}
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+key+`, `+sel+` FROM case_facts`+w.sql()+` GROUP BY `+key, w.args...)
+	return out, nil
+}
+
+// sumGroups adds the counts query q finds per group to out.
+func (s *UrbanStore) sumGroups(ctx context.Context, out urban.GroupCounts, q string, args []any) error {
+	rows, err := s.db.Reader().QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, mapErr(err, "")
+		return mapErr(err, "")
 	}
 	defer rows.Close()
-	out := urban.GroupCounts{}
 	for rows.Next() {
 		var key string
 		var c urban.Counts
 		if err := rows.Scan(&key, &c.Reported, &c.Valid, &c.Filed, &c.Dispatched, &c.DueForClosure, &c.Closed,
 			&c.ClosedOnTime, &c.DueForHandling, &c.Handled, &c.Late, &c.Reworked, &c.Extended); err != nil {
-			return nil, mapErr(err, "")
+			return mapErr(err, "")
 		}
-		out[key] = c
+		g := out[key]
+		g.Add(c)
+		out[key] = g
 	}
-	return out, mapErr(rows.Err(), "")
+	return mapErr(rows.Err(), "")
 }
 
 // ImportCases inserts cases that happened elsewhere — a migration from another system or

@@ -11,6 +11,9 @@
 CREATE TABLE case_facts (
     bucket          BIGINT NOT NULL,
     case_id         TEXT NOT NULL,
+    -- Which of the case's instants fall in this bucket: 1 reported, 2 filed,
+    -- 4 dispatched, 8 handling deadline, 16 handled, 32 closed.
+    here            INTEGER NOT NULL,
     reported_at     BIGINT NOT NULL,
     filed_at        BIGINT,
     dispatched_at   BIGINT,
@@ -19,6 +22,8 @@ CREATE TABLE case_facts (
     closed_at       BIGINT,
     reworked        INTEGER NOT NULL,   -- 1 when sent back at least once (返工)
     extended        INTEGER NOT NULL,   -- 1 when extended at least once (延期)
+    on_time         INTEGER NOT NULL,   -- 1 when handled by the handling deadline
+    handled_late    INTEGER NOT NULL,   -- 1 when handled after it
     department_id   TEXT NOT NULL,
     unit_id         TEXT NOT NULL,      -- the community
     grid_code       TEXT NOT NULL,
@@ -27,40 +32,53 @@ CREATE TABLE case_facts (
     department_path TEXT NOT NULL,
     PRIMARY KEY (bucket, case_id)
 ) WITHOUT ROWID;
-INSERT INTO case_facts (bucket, case_id, reported_at, filed_at, dispatched_at, handle_due, handled_at,
-    closed_at, reworked, extended, department_id, unit_id, grid_code, inspector_id, unit_path, department_path)
-    SELECT (reported_at + 28800000) / 604800000, id, reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
+INSERT INTO case_facts (bucket, case_id, here, reported_at, filed_at, dispatched_at, handle_due, handled_at,
+    closed_at, reworked, extended, on_time, handled_late, department_id, unit_id, grid_code, inspector_id, unit_path,
+    department_path)
+    SELECT (reported_at + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 32 ELSE 0 END,
+        reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
+        CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
         department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
         unit_path, department_path
     FROM cases WHERE reported_at IS NOT NULL
     UNION
-    SELECT (filed_at + 28800000) / 604800000, id, reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
+    SELECT (filed_at + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 32 ELSE 0 END,
+        reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
+        CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
         department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
         unit_path, department_path
     FROM cases WHERE filed_at IS NOT NULL
     UNION
-    SELECT (dispatched_at + 28800000) / 604800000, id, reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
+    SELECT (dispatched_at + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 32 ELSE 0 END,
+        reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
+        CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
         department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
         unit_path, department_path
     FROM cases WHERE dispatched_at IS NOT NULL
     UNION
-    SELECT (handle_due + 28800000) / 604800000, id, reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
+    SELECT (handle_due + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 32 ELSE 0 END,
+        reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
+        CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
         department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
         unit_path, department_path
     FROM cases WHERE handle_due IS NOT NULL
     UNION
-    SELECT (handled_at + 28800000) / 604800000, id, reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
+    SELECT (handled_at + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 32 ELSE 0 END,
+        reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
+        CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
         department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
         unit_path, department_path
     FROM cases WHERE handled_at IS NOT NULL
     UNION
-    SELECT (closed_at + 28800000) / 604800000, id, reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
+    SELECT (closed_at + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 32 ELSE 0 END,
+        reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
+        CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
         department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
         unit_path, department_path
     FROM cases WHERE closed_at IS NOT NULL;
@@ -72,6 +90,13 @@ DROP INDEX cases_dispatched_at;
 DROP INDEX cases_handled_at;
 DROP INDEX cases_handle_due;
 DROP INDEX cases_closed_at;
+
+-- A list of several states reads each state's page from its index alone: the index
+-- carries the whole order, the ID included, so no row is read until the page is known.
+DROP INDEX cases_state;
+CREATE INDEX cases_state ON cases (state, reported_at DESC, id DESC);
+DROP INDEX cases_department_state;
+CREATE INDEX cases_department_state ON cases (department_id, state, reported_at DESC, id DESC);
 
 -- +goose Down
 -- Forward-only: down migrations are not supported.
