@@ -41,6 +41,7 @@ const (
 	ReasonDuplicateCode   Reason = "duplicate_code"    // an earlier feature has the same code
 	ReasonOverlap         Reason = "overlap"           // the interiors of two cells intersect
 	ReasonGap             Reason = "gap"               // an area enclosed by cells that no cell covers
+	ReasonUnknownUnit     Reason = "unknown_unit"      // a responsibility area's unit_code names no unit that may be responsible
 )
 
 // Problem is one line of the import report.
@@ -52,7 +53,7 @@ type Problem struct {
 	Reason  Reason
 	Message string // English, for the import report and logs
 	// Other is the code of the other cell involved: the first holder of a duplicate code, the
-	// earlier cell of an overlap, a cell next to a gap.
+	// earlier cell of an overlap, a cell next to a gap; for unknown_unit, the unit code.
 	Other string
 	// At is a witness point (WGS-84) for geometric problems: where a ring crosses itself,
 	// where two cells overlap, a point of a gap. Nil otherwise.

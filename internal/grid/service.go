@@ -98,7 +98,7 @@ func (s *Service) Import(ctx context.Context, actor *identity.Actor, name string
 		return Version{}, Result{}, apperr.Wrap(apperr.Invalid, "grid.unreadable", err).With(map[string]any{"Problem": err.Error()})
 	}
 	if err := res.Err(); err != nil {
-		return Version{}, res, apperr.Wrap(apperr.Invalid, "grid.import_invalid", err).With(map[string]any{"Count": len(res.Problems)})
+		return Version{}, res, problemsError("grid.import_invalid", res.Problems, err)
 	}
 	if len(res.Cells) == 0 {
 		return Version{}, res, apperr.New(apperr.Invalid, "grid.empty")
@@ -189,6 +189,33 @@ func (s *Service) Lookup(ctx context.Context, lon, lat float64, sys coord.System
 		return Cell{}, v, e
 	}
 	return c, v, nil
+}
+
+// MaxProblemFields bounds the per-feature fields of an import's Invalid error; its Count
+// argument still counts every problem, and the Result lists them all.
+const MaxProblemFields = 500
+
+// problemsError is the Invalid error of an import refused for its problems, the same for
+// every kind of import: the message key with the problem count (Count), and one field per
+// problem (up to MaxProblemFields) named features[N].<reason> — gaps[K].gap for a gap, which
+// belongs to no feature — whose message, grid.problem.<reason>, gets the feature's code
+// (Code), the other code involved (Other) and the English detail (Detail).
+func problemsError(key string, ps []Problem, cause error) *apperr.Error {
+	e := apperr.Wrap(apperr.Invalid, key, cause).With(map[string]any{"Count": len(ps)})
+	gaps := 0
+	for _, p := range ps {
+		if len(e.Fields) == MaxProblemFields {
+			break
+		}
+		field := fmt.Sprintf("features[%d].%s", p.Feature, p.Reason)
+		if p.Feature < 0 {
+			field = fmt.Sprintf("gaps[%d].%s", gaps, p.Reason)
+			gaps++
+		}
+		e.Fields = append(e.Fields, apperr.FieldError{Field: field, Key: "grid.problem." + string(p.Reason),
+			Args: map[string]any{"Code": p.Code, "Other": p.Other, "Detail": p.Message}})
+	}
+	return e
 }
 
 // digest is Digest of the index's cells.
