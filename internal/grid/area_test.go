@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+
+	"chengguan/internal/i18n"
 )
 
 // areaProps is a properties object with code and unit_code, plus extra JSON members.
@@ -343,5 +345,20 @@ func TestNewAreaIndexRefusesDuplicateCodes(t *testing.T) {
 	}
 	if _, err := NewAreaIndex([]Area{{Code: "B"}}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("no polygon: %v, want ErrInvalid", err)
+	}
+}
+
+func TestEveryProblemReasonHasAMessageInBothLanguages(t *testing.T) {
+	b, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range i18n.Languages() {
+		for _, r := range Reasons() {
+			key := "grid.problem." + string(r)
+			if got := b.For(lang).T(key, map[string]any{"Code": "c", "Other": "o", "Detail": "d"}); got == key {
+				t.Errorf("%s: no message for %s", lang, key)
+			}
+		}
 	}
 }

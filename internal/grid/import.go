@@ -44,6 +44,12 @@ const (
 	ReasonUnknownUnit     Reason = "unknown_unit"      // a responsibility area's unit_code names no unit that may be responsible
 )
 
+// Reasons lists every reason an import reports, for those who translate them.
+func Reasons() []Reason {
+	return []Reason{ReasonMalformed, ReasonGeometryType, ReasonInvalidRing, ReasonMissingProperty, ReasonBadProperty,
+		ReasonBadCode, ReasonDuplicateCode, ReasonOverlap, ReasonGap, ReasonUnknownUnit}
+}
+
 // Problem is one line of the import report.
 type Problem struct {
 	// Feature is the index of the feature in the FeatureCollection, from 0; -1 for a gap,
