@@ -10,7 +10,6 @@ import (
 	"chengguan/internal/apperr"
 	"chengguan/internal/grid"
 	"chengguan/internal/grid/coord"
-	"chengguan/internal/identity"
 )
 
 func (s *Server) gridRoutes(api huma.API) {
@@ -78,22 +77,12 @@ func (s *Server) apiGridAreas(ctx context.Context, _ *struct{}) (*gridAreasOutpu
 	if err != nil {
 		return nil, err
 	}
-	names := map[string]string{}
-	for _, a := range ix.Areas() {
-		if _, ok := names[a.UnitCode]; ok {
-			continue
-		}
-		names[a.UnitCode] = ""
-		// The names of the organisation are no secret (see departments).
-		u, err := s.identity.UnitByCode(ctx, identity.System(), a.UnitCode)
-		switch {
-		case err == nil:
-			names[a.UnitCode] = u.Name
-		case !apperr.Is(err, apperr.NotFound):
-			return nil, err
-		}
+	areas := ix.Areas()
+	names, err := s.unitNames(ctx, areas)
+	if err != nil {
+		return nil, err
 	}
-	body, err := grid.MarshalAreasGeoJSON(ix.Areas(), func(code string) string { return names[code] })
+	body, err := grid.MarshalAreasGeoJSON(areas, func(code string) string { return names[code] })
 	if err != nil {
 		return nil, apperr.Internalf("areas GeoJSON: %w", err)
 	}

@@ -231,6 +231,8 @@ func screens(t *testing.T, a *app) []screen {
 		{name: "calendar", user: "admin", path: "/admin/calendar"},
 		{name: "map", user: "inspector", path: "/map", after: func(t *testing.T, tab context.Context) {
 			do(t, tab, chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.areasShown !== undefined`))
+			// Point at the market, the smallest area, to show its tooltip.
+			run(t, tab, chromedp.Evaluate[bool](hoverSmallestAreaJS))
 		}},
 		{name: "calendar-2026", user: "admin", path: "/admin/calendar/2026"},
 		{name: "categories", user: "admin", path: "/admin/categories"},
@@ -249,6 +251,20 @@ func screens(t *testing.T, a *app) []screen {
 		{name: "personnel-new", user: "admin", path: "/personnel/new"},
 	}, caseScreens(t, a)...)
 }
+
+// hoverSmallestAreaJS moves the mouse onto the smallest responsibility area
+// drawn on the map (the areas are the dashed paths), as a pointer would.
+const hoverSmallestAreaJS = `(() => {
+	const paths = [...document.querySelectorAll('#map path.leaflet-interactive[stroke-dasharray]')];
+	if (!paths.length) return false;
+	const size = p => { const r = p.getBoundingClientRect(); return r.width * r.height; };
+	const p = paths.sort((a, b) => size(a) - size(b))[0];
+	const r = p.getBoundingClientRect();
+	const at = {bubbles: true, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2};
+	p.dispatchEvent(new MouseEvent('mouseover', at));
+	p.dispatchEvent(new MouseEvent('mousemove', at));
+	return true;
+})()`
 
 // showScreens visits every screen at every width, one tab per user, and
 // calls shot on each.

@@ -78,13 +78,13 @@
           },
           onEachFeature: function (f, l) {
             var p = f.properties || {};
-            var cats = p.categories && p.categories.length ? p.categories.join(", ") : el.dataset.labelAllCategories;
+            var cats = p.categories && p.categories.length ? p.categories.map(category).join(", ") : el.dataset.labelAllCategories;
             l.bindTooltip(
               "<strong>" + text(el.dataset.labelArea) + " " + text(p.code) + (p.name ? " " + text(p.name) : "") + "</strong><br>" +
               (p.kind ? text(el.dataset.labelAreaKind) + " " + text(p.kind) + "<br>" : "") +
               text(el.dataset.labelUnit) + " " + text(p.unit_name || p.unit_code) + " (" + text(p.unit_code) + ")<br>" +
               text(el.dataset.labelCategories) + " " + text(cats),
-              { sticky: true }
+              { sticky: true, direction: "top" }
             );
           },
         }).addTo(map);
@@ -109,6 +109,16 @@
         show();
         el.dataset.areasShown = "0";
       });
+  }
+
+  // category writes "event:01" as "事件 01": a kind, when there is one, and the code.
+  function category(c) {
+    var i = c.indexOf(":");
+    if (i < 0) {
+      return c;
+    }
+    var kind = c.slice(0, i) === "event" ? el.dataset.labelKindEvent : el.dataset.labelKindComponent;
+    return kind + " " + c.slice(i + 1);
   }
 
   // area is the rough size of a feature's box, enough to draw the small over the large.
