@@ -654,11 +654,20 @@ var _ urban.IndicatorStore = (*UrbanStore)(nil)
 // in, so each count is taken only in the row where the instant that puts the case in it
 // (its anchor) is "here": a case is counted once however many rows it has. Buckets wholly
 // inside the period need no test of the instants' times (an instant here is in the
-// period); only the first and last bucket do, in a second scan.
+// period); only the first and last bucket do, in a second scan. Rows are grouped in
+// the order of the table's key, down to the dimension's column, so no scan sorts; the
+// groups of each bucket are added up here.
 func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now time.Time, scope identity.Scope) (urban.GroupCounts, error) {
+	// The key's columns after bucket (migration 00009), down to the dimension's.
+	groupBy := []string{"bucket", "unit_id", "department_id", "grid_code", "inspector_id"}
 	key := column
 	switch column {
-	case "department_id", "unit_id", "grid_code":
+	case "unit_id":
+		groupBy = groupBy[:2]
+	case "department_id":
+		groupBy = groupBy[:3]
+	case "grid_code":
+		groupBy = groupBy[:4]
 	case "reporter_id":
 		key = "inspector_id"
 	default:
@@ -720,14 +729,15 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now t
 		if key == "inspector_id" {
 			w.add("inspector_id <> ''")
 		}
-		if err := s.sumGroups(ctx, out, `SELECT `+key+`, `+sel+` FROM case_facts`+w.sql()+` GROUP BY `+key, w.args); err != nil {
+		q := `SELECT ` + key + `, ` + sel + ` FROM case_facts` + w.sql() + ` GROUP BY ` + strings.Join(groupBy, ", ")
+		if err := s.sumGroups(ctx, out, q, w.args); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// sumGroups adds the counts query q finds per group to out.
+// sumGroups adds the counts query q finds to out, by the group key it selects first.
 func (s *UrbanStore) sumGroups(ctx context.Context, out urban.GroupCounts, q string, args []any) error {
 	rows, err := s.db.Reader().QueryContext(ctx, q, args...)
 	if err != nil {

@@ -30,7 +30,9 @@ CREATE TABLE case_facts (
     inspector_id    TEXT NOT NULL,      -- the reporting inspector, '' for other channels
     unit_path       TEXT NOT NULL,
     department_path TEXT NOT NULL,
-    PRIMARY KEY (bucket, case_id)
+    -- In the order of the groups (unit_id is the community, of the grid), so that a
+    -- bucket's rows come grouped by any dimension's key without sorting them.
+    PRIMARY KEY (bucket, unit_id, department_id, grid_code, inspector_id, case_id)
 ) WITHOUT ROWID;
 INSERT INTO case_facts (bucket, case_id, here, reported_at, filed_at, dispatched_at, handle_due, handled_at,
     closed_at, reworked, extended, on_time, handled_late, department_id, unit_id, grid_code, inspector_id, unit_path,
