@@ -699,7 +699,7 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now t
 		isClosed := "((" + due + " AND closed_at < " + t + ") OR (" + closed + " AND " + dueOut + "))"
 		dueHandle := "(" + due + " OR (" + handled + " AND " + dueOut + "))"
 		isHandled := "((" + due + " AND handled_at < " + t + ") OR (" + handled + " AND " + dueOut + "))"
-		sum := func(cond string) string { return "SUM(CASE WHEN " + cond + " THEN 1 ELSE 0 END)" }
+		sum := func(cond string) string { return "COUNT(*) FILTER (WHERE " + cond + ")" }
 		sel := strings.Join([]string{
 			sum(at("reported_at", 1)),
 			sum(at("reported_at", 1) + " AND filed_at IS NOT NULL"),
