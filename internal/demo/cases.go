@@ -135,7 +135,7 @@ func synthesize(r *rand.Rand, cat taxonomy.Category, cell grid.Cell, gridVersion
 	evs := []urban.Event{{ID: ids.New(), CaseID: c.ID, At: reported, ActorID: c.ReporterID, Move: urban.MoveReport,
 		To: urban.StateReported, Public: true}}
 	step := func(m urban.Move, to urban.State, at time.Time, note string) {
-		evs = append(evs, urban.Event{ID: ids.New(), CaseID: c.ID, At: at, Move: m, From: c.State, To: to, Note: note, Public: true})
+		evs = append(evs, urban.Event{ID: ids.New(), CaseID: c.ID, At: at, Move: m, From: c.State, To: to, Note: note, Public: m != urban.MoveEscalate})
 		c.State, c.UpdatedAt = to, at
 		c.Version++
 	}
@@ -207,6 +207,11 @@ func synthesize(r *rand.Rand, cat taxonomy.Category, cell grid.Cell, gridVersion
 	if stage >= 5 && !t.After(now) {
 		step(urban.MoveClose, urban.StateClosed, t, "")
 		c.ClosedAt = t
+	}
+	// A running system escalated an open case a minute after its stage ran out.
+	if at := c.StageDue.Add(time.Minute); c.Open() && !c.StageDue.IsZero() && !at.After(now) {
+		step(urban.MoveEscalate, c.State, at, "")
+		c.EscalatedAt = at
 	}
 	return c, evs
 }
