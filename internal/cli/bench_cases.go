@@ -26,6 +26,7 @@ import (
 type caseScenario struct {
 	name, what string
 	rate       int           // default open-loop rate; 0 = closed loop
+	conns      int           // connections when --connections is not given; 0 = its default
 	minRate    float64       // throughput bar, req/s; 0 = none
 	p99, p95   time.Duration // latency bars; 0 = none
 	status     int
@@ -83,7 +84,8 @@ var caseScenarios = []caseScenario{
 			}
 			return req, err
 		}},
-	{name: "indicators", what: "a month's indicators by department (GET /api/v1/indicators)", rate: 10,
+	// One supervisor at a time opens a month's figures: the bar is the time of one.
+	{name: "indicators", what: "a month's indicators by any dimension (GET /api/v1/indicators), one at a time", conns: 1,
 		p99: 500 * time.Millisecond, status: http.StatusOK,
 		request: func(b *caseBench, r *rand.Rand) (*http.Request, error) {
 			month := time.Now().AddDate(0, -r.IntN(11), 0)
@@ -102,7 +104,7 @@ var caseScenarios = []caseScenario{
 func benchCases(fs *flag.FlagSet) runFunc {
 	only := fs.String("scenario", "all", "open311-post, open311-get, open311-list, staff-list, indicators or all")
 	rateFlag := fs.Int("rate", -1, "requests per second, open loop; 0 = closed loop; default: each scenario's own")
-	conns := fs.Int("connections", 64, "concurrent keep-alive connections")
+	conns := fs.Int("connections", 64, "concurrent keep-alive connections (indicators: 1 unless given)")
 	duration := fs.Duration("duration", 15*time.Second, "measured duration of each scenario")
 	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured warm-up of each scenario")
 	onDB := fs.String("on-db", "", "database with the demo city and its cases (chengguan demo --cases N); default: a new SQLite file with 10,000 cases")
@@ -145,12 +147,18 @@ func benchCases(fs *flag.FlagSet) runFunc {
 		defer srv.close()
 		b.base, b.token = srv.base, srv.token
 		w := env.Stdout
-		fmt.Fprintf(w, "server on %s with %d cases; %d connections; %s measured after %s warm-up per scenario\n",
-			srv.dialect, b.cases, *conns, *duration, *warmup)
+		connsSet := false
+		fs.Visit(func(f *flag.Flag) { connsSet = connsSet || f.Name == "connections" })
+		fmt.Fprintf(w, "server on %s with %d cases; %s measured after %s warm-up per scenario\n",
+			srv.dialect, b.cases, *duration, *warmup)
 		for _, s := range chosen {
 			rate := s.rate
 			if *rateFlag >= 0 {
 				rate = *rateFlag
+			}
+			n := *conns
+			if s.conns > 0 && !connsSet {
+				n = s.conns
 			}
 			var seq atomic.Uint64
 			res, err := loadgen.Run(ctx, loadgen.Plan{
@@ -158,14 +166,14 @@ func benchCases(fs *flag.FlagSet) runFunc {
 					n := seq.Add(1)
 					return s.request(b, rand.New(rand.NewPCG(n, n*0x9e3779b97f4a7c15)))
 				},
-				Connections: *conns, Rate: rate, Duration: *duration, Warmup: *warmup, WantStatus: s.status,
+				Connections: n, Rate: rate, Duration: *duration, Warmup: *warmup, WantStatus: s.status,
 			})
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.name, err)
 			}
-			mode := fmt.Sprintf("open loop at %d req/s", rate)
+			mode := fmt.Sprintf("open loop at %d req/s, %d connections", rate, n)
 			if rate == 0 {
-				mode = "closed loop"
+				mode = fmt.Sprintf("closed loop, %d connections", n)
 			}
 			fmt.Fprintf(w, "\n%s — %s, %s\n%s\n", s.name, s.what, mode, res)
 			var bars []string

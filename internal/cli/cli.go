@@ -65,6 +65,11 @@ Commands:
   calendar set   enter a year's holiday table from the State Council notice: --file YEAR.json
   grid import    import unit grids (单元网格) from GeoJSON as the new version in force, all or nothing:
                  --file F.geojson [--name N] [--code-length 14|15]
+  grid areas import
+                 import responsibility areas (责任区) from GeoJSON as the new version in force, all or
+                 nothing: --file F.geojson [--name N]
+  grid areas list
+                 list the responsibility areas in force: code, kind, unit, categories, name
   category import
                  import the 部件/事件 catalogue from CSV (UTF-8 or GB18030), all or nothing:
                  --file F.csv; every problem is printed with its line
@@ -97,6 +102,9 @@ func Main(ctx context.Context, env Env) int {
 	}
 	name, args := env.Args[0], env.Args[1:]
 	if (name == "user" || name == "apikey" || name == "unit" || name == "bench" || name == "calendar" || name == "ledger" || name == "grid" || name == "category" || name == "personnel") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = name+" "+args[0], args[1:]
+	}
+	if name == "grid areas" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = name+" "+args[0], args[1:]
 	}
 	cmd, ok := commands()[name]
@@ -180,6 +188,8 @@ func commands() map[string]func(fs *flag.FlagSet) runFunc {
 		"calendar due":      calendarDue,
 		"calendar set":      calendarSet,
 		"grid import":       gridImport,
+		"grid areas import": gridAreasImport,
+		"grid areas list":   func(*flag.FlagSet) runFunc { return gridAreasList },
 		"category import":   categoryImport,
 		"category export":   categoryExport,
 		"personnel import":  personnelImport,
@@ -207,6 +217,7 @@ type app struct {
 	identity *identity.Service
 	calendar *calendar.Service
 	grid     *grid.Service
+	areas    *grid.AreaService
 	taxonomy *taxonomy.Service
 	// personnel is the enforcement personnel subsystem (issue 5).
 	personnel *personnel.Service
@@ -232,6 +243,7 @@ func open(ctx context.Context, cfg *config.Config) (*app, error) {
 	}
 	cal := calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)
 	return &app{db: db, identity: svc, calendar: cal, grid: grid.NewService(storage.NewGridStore(db), ids.New, nil),
+		areas:     grid.NewAreaService(storage.NewGridStore(db), storage.NewIdentityStore(db), ids.New, nil),
 		taxonomy:  taxonomy.NewService(storage.NewTaxonomyStore(db), storage.NewIdentityStore(db), cal, ids.New, nil),
 		personnel: personnel.NewService(storage.NewPersonnelStore(db), ids.New, nil, personnel.Options{MinPer10k: float64(cfg.PersonnelMinPer10k)})}, nil
 }
@@ -249,7 +261,7 @@ func (a *app) cases(cfg *config.Config) (*urban.Service, error) {
 	}
 	return urban.NewService(urban.Deps{Store: storage.NewUrbanStore(a.db), Units: storage.NewIdentityStore(a.db),
 		Categories: urban.Catalogue{Taxonomy: a.taxonomy}, Calendar: a.calendar, Grid: a.grid, Evidence: blobs,
-		Config: loop, NewID: ids.New}), nil
+		Config: loop, NewID: ids.New, Areas: a.areas}), nil
 }
 
 // escalationLoop escalates overdue cases every period until ctx ends. Any
@@ -337,6 +349,10 @@ func loadDemoCity(ctx context.Context, cfg *config.Config, env Env) error {
 		if err != nil {
 			return err
 		}
+		av, areasCreated, err := demo.LoadAreas(ctx, a.areas)
+		if err != nil {
+			return err
+		}
 		catRep, catsCreated, err := demo.LoadCategories(ctx, a.taxonomy)
 		if err != nil {
 			return err
@@ -346,7 +362,7 @@ func loadDemoCity(ctx context.Context, cfg *config.Config, env Env) error {
 			return err
 		}
 		w := env.Stdout
-		if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated && !catsCreated && pres.People == 0 {
+		if res.UnitsCreated+res.AccountsCreated == 0 && !gridCreated && !areasCreated && !catsCreated && pres.People == 0 {
 			fmt.Fprintln(w, "demo city 示范市 already loaded; nothing changed")
 		} else {
 			fmt.Fprintf(w, "demo city 示范市 loaded: %d units, %d accounts created\n", res.UnitsCreated, res.AccountsCreated)
@@ -355,6 +371,11 @@ func loadDemoCity(ctx context.Context, cfg *config.Config, env Env) error {
 			fmt.Fprintf(w, "demo unit grid imported as grid version %d: %d cells\n", gv.ID, gv.Cells)
 		} else {
 			fmt.Fprintf(w, "unit grid in force: version %d (%s), %d cells\n", gv.ID, gv.Name, gv.Cells)
+		}
+		if areasCreated {
+			fmt.Fprintf(w, "demo responsibility areas imported as area version %d: %d areas\n", av.ID, av.Areas)
+		} else {
+			fmt.Fprintf(w, "responsibility areas in force: version %d (%s), %d areas\n", av.ID, av.Name, av.Areas)
 		}
 		if catsCreated {
 			fmt.Fprintf(w, "demo 部件/事件 catalogue imported: %d categories\n", catRep.Created)
@@ -672,7 +693,7 @@ func serve(ctx context.Context, cfg *config.Config, env Env) error {
 			}
 		}()
 		defer func() { stopRecompute(); <-recomputeDone }()
-		srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid, Taxonomy: a.taxonomy, Personnel: a.personnel,
+		srv, err := web.New(web.Deps{Config: *cfg, DB: a.db, Identity: a.identity, Calendar: a.calendar, Grid: a.grid, Areas: a.areas, Taxonomy: a.taxonomy, Personnel: a.personnel,
 			Ledger: storage.NewLedgerStore(a.db), Urban: cases, I18n: bundle, Log: log})
 		if err != nil {
 			return err

@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"chengguan/internal/apperr"
 	"chengguan/internal/config"
 	"chengguan/internal/grid"
 	"chengguan/internal/identity"
@@ -36,11 +38,7 @@ func gridImport(fs *flag.FlagSet) runFunc {
 		}
 		return withApp(ctx, cfg, func(a *app) error {
 			v, res, err := a.grid.Import(ctx, identity.System(), *name, data, grid.Options{CodeLength: *codeLength})
-			if len(res.Problems) > 0 {
-				fmt.Fprintf(env.Stdout, "%s: %d problem(s); nothing imported\n", *file, len(res.Problems))
-				printProblems(env.Stdout, res.Problems)
-			}
-			if err != nil {
+			if err := reportProblems(env.Stdout, *file, res.Problems, err); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "grid version %d imported from %s: %d cells, %d-digit codes, digest %s\n",
@@ -48,6 +46,75 @@ func gridImport(fs *flag.FlagSet) runFunc {
 			return nil
 		})
 	}
+}
+
+// gridAreasImport imports a GeoJSON file of responsibility areas (责任区) as
+// the new area version in force, all or nothing, as gridImport does cells.
+func gridAreasImport(fs *flag.FlagSet) runFunc {
+	file := fs.String("file", "", "GeoJSON FeatureCollection of responsibility areas")
+	name := fs.String("name", "", "source name recorded with the version (default: the file's name)")
+	return func(ctx context.Context, cfg *config.Config, env Env) error {
+		if *file == "" {
+			return usageError{"--file is required"}
+		}
+		data, err := os.ReadFile(*file)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		if *name == "" {
+			*name = filepath.Base(*file)
+		}
+		return withApp(ctx, cfg, func(a *app) error {
+			v, res, err := a.areas.Import(ctx, identity.System(), *name, data)
+			if err := reportProblems(env.Stdout, *file, res.Problems, err); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "area version %d imported from %s: %d responsibility areas, digest %s\n",
+				v.ID, v.Name, v.Areas, v.Digest)
+			return nil
+		})
+	}
+}
+
+// gridAreasList prints the responsibility areas in force, one a line, in
+// code order.
+func gridAreasList(ctx context.Context, cfg *config.Config, env Env) error {
+	return withApp(ctx, cfg, func(a *app) error {
+		ix, v, err := a.areas.Current(ctx)
+		if err != nil {
+			return err
+		}
+		w := env.Stdout
+		fmt.Fprintf(w, "area version %d (%s), %d areas\n", v.ID, v.Name, ix.Len())
+		fmt.Fprintf(w, "%-16s %-10s %-14s %-36s %s\n", "CODE", "KIND", "UNIT", "CATEGORIES", "NAME")
+		for _, ar := range ix.Areas() {
+			cats := strings.Join(ar.Categories, ",")
+			if cats == "" {
+				cats = "(all)"
+			}
+			fmt.Fprintf(w, "%-16s %-10s %-14s %-36s %s\n", ar.Code, orDash(ar.Kind), ar.UnitCode, cats, ar.Name)
+		}
+		return nil
+	})
+}
+
+// reportProblems prints an import's problems, one a line, when there are
+// any, and returns the import's error without its per-problem fields, which
+// the report has just printed.
+func reportProblems(w io.Writer, file string, ps []grid.Problem, err error) error {
+	if len(ps) > 0 {
+		fmt.Fprintf(w, "%s: %d problem(s); nothing imported\n", file, len(ps))
+		printProblems(w, ps)
+	}
+	if err == nil {
+		return nil
+	}
+	if e := apperr.As(err); len(ps) > 0 && len(e.Fields) > 0 {
+		short := *e
+		short.Fields = nil
+		return &short
+	}
+	return err
 }
 
 // printProblems writes an import report, one problem a line.

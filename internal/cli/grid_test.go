@@ -96,3 +96,62 @@ func TestDemoImportsTheDemoGridOnceAndNeverOverAnotherGrid(t *testing.T) {
 		}
 	})
 }
+
+func TestGridAreasImportListsAndRefusesUnknownUnitsWithTheFeatures(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		// The demo gives the units and its own areas as version 1.
+		out := mustRun(t, "", "demo", "--db", dsn)
+		if !strings.Contains(out, "demo responsibility areas imported as area version 1: 5 areas") {
+			t.Fatalf("demo: %q", out)
+		}
+		areas := grid.DemoAreas()
+		areas[3].Name = "光明市场"
+		data, err := grid.MarshalAreasGeoJSON(areas, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = mustRun(t, "", "grid", "areas", "import", "--db", dsn, "--file", writeFile(t, "areas.geojson", data))
+		if !strings.Contains(out, "area version 2 imported from areas.geojson: 5 responsibility areas") {
+			t.Fatalf("import: %q", out)
+		}
+		out = mustRun(t, "", "grid", "areas", "list", "--db", dsn)
+		for _, want := range []string{"area version 2 (areas.geojson), 5 areas", "419901-SC-01", "市场", "419900-HW", "event:01,event:05", "光明市场"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the list lacks %q:\n%s", want, out)
+			}
+		}
+
+		areas[0].UnitCode = "419900-NOPE"
+		areas[2].UnitCode = "419900-GONE"
+		data, err = grid.MarshalAreasGeoJSON(areas, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := run(t, nil, "", "grid", "areas", "import", "--db", dsn, "--file", writeFile(t, "bad.geojson", data))
+		if code != 1 {
+			t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", code, out, errOut)
+		}
+		for _, want := range []string{"2 problem(s); nothing imported", "feature 0", "419902-GY-01", "unknown_unit", "419900-NOPE", "feature 2", "419900-GONE"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the report lacks %q:\n%s", want, out)
+			}
+		}
+		if !strings.Contains(errOut, "has 2 problem(s); nothing was imported") || strings.Contains(errOut, "features[") {
+			t.Errorf("stderr repeats the report or lacks the count: %q", errOut)
+		}
+		if _, v, err := openApp(t, dsn).areas.Current(context.Background()); err != nil || v.ID != 2 {
+			t.Fatalf("after a refused import: version %d, %v; want 2 still", v.ID, err)
+		}
+		if code, _, _ := run(t, nil, "", "grid", "areas", "import", "--db", dsn); code != 2 {
+			t.Fatalf("no --file: exit %d, want 2", code)
+		}
+	})
+}
+
+func TestGridAreasListWithNoneImportedSaysSo(t *testing.T) {
+	dsn := storagetest.SQLiteDSN(t)
+	code, _, errOut := run(t, nil, "", "grid", "areas", "list", "--db", dsn)
+	if code != 1 || !strings.Contains(errOut, "No responsibility areas have been imported yet") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}

@@ -20,8 +20,9 @@ type CaseImporter interface {
 		rec func(*urban.Case) (ledger.Record, error)) error
 }
 
-// SyntheticCases generates n realistic cases of the demo city over the year before now —
-// categories and grid cells drawn at random, channels and outcomes in proportions a
+// SyntheticCases generates n realistic cases of the demo city over the year before now, in
+// the order they were reported (as a live system stores them, so case numbers and rows
+// follow time) — categories and grid cells drawn at random, channels and outcomes in proportions a
 // bureau sees (most old cases closed, some rejected, reworked, extended, late; recent
 // ones spread over the open states) — and imports them in batches. The same seed gives
 // the same cases. progress, when set, is called after each batch.
@@ -68,6 +69,7 @@ func SyntheticCases(ctx context.Context, idsvc *identity.Service, gsvc *grid.Ser
 	}
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	const batch = 2000
+	const year = 365 * 24 * time.Hour
 	for done := 0; done < n; {
 		m := min(batch, n-done)
 		cases := make([]urban.Case, m)
@@ -75,8 +77,11 @@ func SyntheticCases(ctx context.Context, idsvc *identity.Service, gsvc *grid.Ser
 		for i := range m {
 			cat := cats[r.IntN(len(cats))]
 			cell := cells[r.IntN(len(cells))]
+			// The k-th case falls in the k-th of n equal slices of the year.
+			k := float64(done+i) + r.Float64()
+			reported := now.Add(-year + time.Duration(k*float64(year)/float64(n))).UTC().Truncate(time.Millisecond)
 			cases[i], events[i] = synthesize(r, cat, cell, version.ID, communities[cell.Community.Code],
-				depts[cat.DepartmentID], inspector.ID, now)
+				depts[cat.DepartmentID], inspector.ID, reported, now)
 		}
 		rec := func(c *urban.Case) (ledger.Record, error) {
 			d, err := ledger.Digest(c)
@@ -106,8 +111,7 @@ var channelWeights = []struct {
 var descriptions = []string{"巡查发现", "市民反映", "现场存在问题，需及时处置", "影响通行", "影响市容", "存在安全隐患"}
 
 func synthesize(r *rand.Rand, cat taxonomy.Category, cell grid.Cell, gridVersion int64, community, dept *identity.Unit,
-	inspectorID string, now time.Time) (urban.Case, []urban.Event) {
-	reported := now.Add(-time.Duration(r.Int64N(int64(365 * 24 * time.Hour)))).UTC().Truncate(time.Millisecond)
+	inspectorID string, reported, now time.Time) (urban.Case, []urban.Event) {
 	w := r.IntN(100)
 	ch := channelWeights[0].c
 	for _, cw := range channelWeights {
@@ -131,7 +135,7 @@ func synthesize(r *rand.Rand, cat taxonomy.Category, cell grid.Cell, gridVersion
 	evs := []urban.Event{{ID: ids.New(), CaseID: c.ID, At: reported, ActorID: c.ReporterID, Move: urban.MoveReport,
 		To: urban.StateReported, Public: true}}
 	step := func(m urban.Move, to urban.State, at time.Time, note string) {
-		evs = append(evs, urban.Event{ID: ids.New(), CaseID: c.ID, At: at, Move: m, From: c.State, To: to, Note: note, Public: true})
+		evs = append(evs, urban.Event{ID: ids.New(), CaseID: c.ID, At: at, Move: m, From: c.State, To: to, Note: note, Public: m != urban.MoveEscalate})
 		c.State, c.UpdatedAt = to, at
 		c.Version++
 	}
@@ -203,6 +207,11 @@ func synthesize(r *rand.Rand, cat taxonomy.Category, cell grid.Cell, gridVersion
 	if stage >= 5 && !t.After(now) {
 		step(urban.MoveClose, urban.StateClosed, t, "")
 		c.ClosedAt = t
+	}
+	// A running system escalated an open case a minute after its stage ran out.
+	if at := c.StageDue.Add(time.Minute); c.Open() && !c.StageDue.IsZero() && !at.After(now) {
+		step(urban.MoveEscalate, c.State, at, "")
+		c.EscalatedAt = at
 	}
 	return c, evs
 }

@@ -186,6 +186,27 @@ func LoadGrid(ctx context.Context, svc *grid.Service) (grid.Version, bool, error
 	return v, true, nil
 }
 
+// AreasName is the source name of the demo responsibility areas' version.
+const AreasName = "示范市 demo responsibility areas"
+
+// LoadAreas imports the demo city's responsibility areas (grid.DemoAreasGeoJSON) when none
+// have been imported yet, as LoadGrid does the grid. It needs the demo departments (Load
+// first). It returns the version in force and whether this call imported it.
+func LoadAreas(ctx context.Context, svc *grid.AreaService) (grid.AreaVersion, bool, error) {
+	_, v, err := svc.Current(ctx)
+	if err == nil {
+		return v, false, nil
+	}
+	if !apperr.Is(err, apperr.NotFound) {
+		return grid.AreaVersion{}, false, err
+	}
+	v, _, err = svc.Import(ctx, identity.System(), AreasName, grid.DemoAreasGeoJSON())
+	if err != nil {
+		return grid.AreaVersion{}, false, fmt.Errorf("demo responsibility areas: %w", err)
+	}
+	return v, true, nil
+}
+
 // LoadCategories imports the demo city's 部件/事件 catalogue
 // (taxonomy.DemoCSV) through the same importer as any city's file, when the
 // catalogue is still empty; an installation's own catalogue, or its edits to

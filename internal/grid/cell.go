@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"math"
 	"slices"
 	"strings"
@@ -59,35 +60,48 @@ func allDigits(s string) bool {
 func Digest(cells []Cell) string {
 	sorted := slices.Clone(cells)
 	slices.SortFunc(sorted, func(a, b Cell) int { return strings.Compare(a.Code, b.Code) })
-	h := sha256.New()
-	var buf [8]byte
-	str := func(s string) {
-		binary.BigEndian.PutUint64(buf[:], uint64(len(s)))
-		h.Write(buf[:])
-		h.Write([]byte(s))
-	}
-	num := func(n int) {
-		binary.BigEndian.PutUint64(buf[:], uint64(n))
-		h.Write(buf[:])
-	}
+	h := newDigester()
 	for _, c := range sorted {
-		for _, s := range []string{c.Code, c.Name, c.Community.Code, c.Community.Name, c.Street.Code,
-			c.Street.Name, c.District.Code, c.District.Name} {
-			str(s)
-		}
-		num(len(c.Geometry))
-		for _, p := range c.Geometry {
-			num(len(p))
-			for _, r := range p {
-				num(len(r))
-				for _, pt := range r {
-					binary.BigEndian.PutUint64(buf[:], math.Float64bits(pt[0]))
-					h.Write(buf[:])
-					binary.BigEndian.PutUint64(buf[:], math.Float64bits(pt[1]))
-					h.Write(buf[:])
-				}
+		h.strings(c.Code, c.Name, c.Community.Code, c.Community.Name, c.Street.Code,
+			c.Street.Name, c.District.Code, c.District.Name)
+		h.geometry(c.Geometry)
+	}
+	return h.sum()
+}
+
+// digester hashes strings, numbers and geometries unambiguously: each string and list is
+// preceded by its length.
+type digester struct {
+	h   hash.Hash
+	buf [8]byte
+}
+
+func newDigester() *digester { return &digester{h: sha256.New()} }
+
+func (d *digester) num(n uint64) {
+	binary.BigEndian.PutUint64(d.buf[:], n)
+	d.h.Write(d.buf[:])
+}
+
+func (d *digester) strings(ss ...string) {
+	for _, s := range ss {
+		d.num(uint64(len(s)))
+		d.h.Write([]byte(s))
+	}
+}
+
+func (d *digester) geometry(mp orb.MultiPolygon) {
+	d.num(uint64(len(mp)))
+	for _, p := range mp {
+		d.num(uint64(len(p)))
+		for _, r := range p {
+			d.num(uint64(len(r)))
+			for _, pt := range r {
+				d.num(math.Float64bits(pt[0]))
+				d.num(math.Float64bits(pt[1]))
 			}
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil))
 }
+
+func (d *digester) sum() string { return hex.EncodeToString(d.h.Sum(nil)) }

@@ -92,3 +92,51 @@ func DemoGeoJSON() []byte {
 	}
 	return b
 }
+
+// The demo departments, repeated from internal/demo as the units above are.
+const (
+	demoLandscaping = "419900-YL" // 园林绿化中心
+	demoSanitation  = "419900-HW" // 环境卫生管理处
+	demoMunicipal   = "419900-SZ" // 市政工程管理处
+	demoTransport   = "419900-JT" // 交通运输局
+)
+
+// DemoAreas are the demo city's responsibility areas (责任区): two parks (one with a lake cut
+// out as a hole), a road across the city, a market that straddles the road, and the railway
+// station's square, each with one of the demo departments and the categories it answers for.
+// None contains demo.Centre or the point in 鹰城社区 the tests report at (113.2000 E, 33.7600
+// N), so cases reported there are dispatched by category as before.
+func DemoAreas() []Area {
+	box := func(w, s, e, n float64) orb.Ring {
+		return orb.Ring{{w, s}, {e, s}, {e, n}, {w, n}, {w, s}}
+	}
+	park := []string{"component:0126", "component:03", "component:04", "event:01", "event:02"}
+	return []Area{
+		{Code: "419902-GY-01", Name: "湛河公园", Kind: "公园", UnitCode: demoLandscaping, Categories: park,
+			Geometry: orb.MultiPolygon{{
+				{{113.1600, 33.7600}, {113.1680, 33.7595}, {113.1705, 33.7640}, {113.1675, 33.7685}, {113.1610, 33.7680}, {113.1585, 33.7640}, {113.1600, 33.7600}},
+				box(113.1630, 33.7630, 113.1650, 33.7650), // the lake: 水域不洁 stays with sanitation
+			}}},
+		{Code: "419901-GY-01", Name: "鹰城公园", Kind: "公园", UnitCode: demoLandscaping, Categories: park,
+			Geometry: orb.MultiPolygon{{box(113.1960, 33.7660, 113.2040, 33.7720)}}},
+		{Code: "419901-DL-01", Name: "建设路", Kind: "道路", UnitCode: demoMunicipal,
+			Categories: []string{"component:01", "component:02", "event:04"},
+			Geometry:   orb.MultiPolygon{{box(demoWest, 33.7400, demoWest+demoCols*demoDLon, 33.7420)}}},
+		{Code: "419901-SC-01", Name: "光明农贸市场", Kind: "市场", UnitCode: demoSanitation,
+			Categories: []string{"event:01", "event:05"},
+			Geometry:   orb.MultiPolygon{{box(113.1990, 33.7390, 113.2030, 33.7430)}}},
+		{Code: "419901-ZC-01", Name: "火车站站前广场", Kind: "站前广场", UnitCode: demoTransport,
+			Categories: []string{"component:02", "component:07", "event:05", "event:06"},
+			Geometry:   orb.MultiPolygon{{box(113.2200, 33.7180, 113.2270, 33.7230)}}},
+	}
+}
+
+// DemoAreasGeoJSON is DemoAreas as a GeoJSON FeatureCollection, to load through ImportAreas
+// like any city's file.
+func DemoAreasGeoJSON() []byte {
+	b, err := MarshalAreasGeoJSON(DemoAreas(), nil)
+	if err != nil {
+		panic("grid: demo areas GeoJSON: " + err.Error()) // finite coordinates and strings always marshal
+	}
+	return b
+}

@@ -3,6 +3,7 @@ package grid
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -87,5 +88,46 @@ func TestStoredGeometryReadsBackToTheSameDigest(t *testing.T) {
 	}
 	if _, err := ParseGeometry([]byte(`{"type":"Point","coordinates":[1,2]}`)); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("a Point: %v, want ErrInvalid", err)
+	}
+}
+
+func TestDemoAreasImportWithoutProblemsInsideTheGridAndAwayFromTheCentre(t *testing.T) {
+	if !bytes.Equal(DemoAreasGeoJSON(), DemoAreasGeoJSON()) {
+		t.Fatal("two generations differ")
+	}
+	res := mustImportAreas(t, DemoAreasGeoJSON())
+	if len(res.Problems) != 0 || len(res.Areas) != 5 {
+		t.Fatalf("%d areas, problems %+v", len(res.Areas), res.Problems)
+	}
+	if got := res.UnitCodes(); !slices.Equal(got, []string{"419900-HW", "419900-JT", "419900-SZ", "419900-YL"}) {
+		t.Fatalf("units %v", got)
+	}
+	ix := mustAreaIndex(t, res.Areas)
+	for _, p := range []orb.Point{{113.1920, 33.7450}, {113.2000, 33.7600}, {113.2190, 33.7600}} {
+		if got := ix.Containing(p); len(got) != 0 {
+			t.Fatalf("%v, where tests report cases, is in %v", p, areaCodes(got))
+		}
+	}
+	cells := mustIndex(t, DemoCells()).Bound()
+	for _, a := range res.Areas {
+		if b := a.Geometry.Bound(); !cells.Contains(b.Min) || !cells.Contains(b.Max) {
+			t.Fatalf("area %s %v lies outside the demo grid %v", a.Code, b, cells)
+		}
+	}
+	// The market straddles the road: for trading on the roadway the market answers, for a
+	// manhole cover the road.
+	market := orb.Point{113.2010, 33.7410}
+	if got := areaCodes(ix.Containing(market)); !slices.Equal(got, []string{"419901-SC-01", "419901-DL-01"}) {
+		t.Fatalf("in the market: %v", got)
+	}
+	if a, _ := ix.ResponsibleFor(market, "event", "0502"); a.UnitCode != "419900-HW" {
+		t.Fatalf("trading in the market: %+v", a)
+	}
+	if a, _ := ix.ResponsibleFor(market, "component", "0102"); a.UnitCode != "419900-SZ" {
+		t.Fatalf("a manhole cover in the market: %+v", a)
+	}
+	// The lake is a hole in 湛河公园.
+	if got := ix.Containing(orb.Point{113.1640, 33.7640}); len(got) != 0 {
+		t.Fatalf("the lake is in %v", areaCodes(got))
 	}
 }

@@ -1,7 +1,8 @@
 // Package grid answers where a point belongs: which unit grid cell (单元网格) contains it, and
-// through the cell's code its community (社区), street (街道) and district (区). It is the pure
-// core of grid routing: it imports cells from GeoJSON and reports what is wrong with them,
-// builds an in-memory index, and looks points up.
+// through the cell's code its community (社区), street (街道) and district (区); and which
+// responsibility areas (责任区) contain it, and so who answers there for a category of
+// problem. It is the pure core of grid routing: it imports cells and areas from GeoJSON and
+// reports what is wrong with them, builds in-memory indexes, and looks points up.
 //
 // Cells are stored in WGS-84 (longitude, latitude) as planar polygons; at city scale the
 // difference from geodesic edges is far below the accuracy of a phone's fix. Points that arrive
@@ -31,10 +32,48 @@
 // reported), the cell with the smallest code wins, so the answer never depends on the order
 // cells were loaded or on the shape of the R-tree.
 //
-// Everything but the Service is a pure core: no database, no HTTP, no file or network I/O, no
-// clock, no mutable package state. The Service (service.go) keeps versions — an import adds an
+// # Responsibility areas (责任区)
+//
+// An area is a territory whose unit answers for some categories of problems: a park's
+// management (公园), a market's (市场), a road's maintainer (道路), a shop front's owner under
+// 门前三包. ImportAreas reads them from a GeoJSON FeatureCollection of Polygon or MultiPolygon
+// features whose properties are:
+//
+//	code        required  unique in the file; at most 64 characters, no spaces
+//	unit_code   required  the code of the responsible organisation unit (internal/identity),
+//	                      normally a department; the AreaService refuses a code that names no
+//	                      unit or a disabled one (unknown_unit), per feature
+//	name        optional  the area's name
+//	kind        optional  free text: 门前三包, 公园, 市场, 道路…
+//	categories  optional  the categories the area answers for: a JSON list (or one string
+//	                      separated by commas, semicolons, 、 or spaces) of 4-digit category
+//	                      codes ("0101") or 2-digit major classes ("02"), each optionally limited
+//	                      to a kind ("event:01", "component:0302"; 事件/部件 are read too — the
+//	                      same code is a different class in each kind). Missing or empty: every
+//	                      category.
+//
+// Rings are checked as a cell's are (one reader does both); duplicate codes and bad properties
+// are reported per feature, and a file with any problem is refused whole. Areas MAY overlap and
+// overlaps are not reported: a market lies on a road.
+//
+// Lookup rule: AreaIndex.Containing lists the areas containing a point (closed, as cells are)
+// from the most specific to the least: the smallest area first (planar size, holes left out,
+// rounded to about 0.01 m² so that equal shapes tie), then by code. ResponsibleFor(point,
+// kind, code) — Responsible over that list — is the first of them whose categories cover the
+// category, or none. The case workflow suggests that area's unit as the department a case is
+// dispatched to (urban.SuggestDepartment), and the category's department otherwise.
+//
+// Area versions are kept exactly as grid versions are, by an AreaService with an AreaStore: an
+// import adds an immutable numbered version with its ledger record (grid.areas_import), the
+// newest is in force, and AreaDigest keys versions on their content. Area versions are
+// independent of grid versions.
+//
+// Everything but the Service and the AreaService is a pure core: no database, no HTTP, no file
+// or network I/O, no clock, no mutable package state. The Service (service.go) keeps versions — an import adds an
 // immutable, numbered version and the newest is in force, so a case can remember the version it
 // was routed with — through a Store interface (internal/storage implements it), a clock and a
 // cached Index that it is handed or holds per Service; it still does no I/O of its own. Digest
-// keys versions on their content.
+// keys versions on their content. An import's Invalid error names every problem as a field
+// features[N].<reason> (gaps[K].gap for a gap), translated as grid.problem.<reason>; the CLI
+// prints the Result's problems instead.
 package grid

@@ -41,7 +41,14 @@ const (
 	ReasonDuplicateCode   Reason = "duplicate_code"    // an earlier feature has the same code
 	ReasonOverlap         Reason = "overlap"           // the interiors of two cells intersect
 	ReasonGap             Reason = "gap"               // an area enclosed by cells that no cell covers
+	ReasonUnknownUnit     Reason = "unknown_unit"      // a responsibility area's unit_code names no unit that may be responsible
 )
+
+// Reasons lists every reason an import reports, for those who translate them.
+func Reasons() []Reason {
+	return []Reason{ReasonMalformed, ReasonGeometryType, ReasonInvalidRing, ReasonMissingProperty, ReasonBadProperty,
+		ReasonBadCode, ReasonDuplicateCode, ReasonOverlap, ReasonGap, ReasonUnknownUnit}
+}
 
 // Problem is one line of the import report.
 type Problem struct {
@@ -52,7 +59,7 @@ type Problem struct {
 	Reason  Reason
 	Message string // English, for the import report and logs
 	// Other is the code of the other cell involved: the first holder of a duplicate code, the
-	// earlier cell of an overlap, a cell next to a gap.
+	// earlier cell of an overlap, a cell next to a gap; for unknown_unit, the unit code.
 	Other string
 	// At is a witness point (WGS-84) for geometric problems: where a ring crosses itself,
 	// where two cells overlap, a point of a gap. Nil otherwise.
@@ -119,24 +126,18 @@ func Import(data []byte, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var fc featureCollectionJSON
-	if err := json.Unmarshal(data, &fc); err != nil {
-		return Result{}, fmt.Errorf("%w: GeoJSON: %v", ErrInvalid, err)
-	}
-	if fc.Type != "FeatureCollection" {
-		return Result{}, fmt.Errorf("%w: GeoJSON type %q: want FeatureCollection", ErrInvalid, fc.Type)
+	features, err := decodeCollection(data)
+	if err != nil {
+		return Result{}, err
 	}
 	var res Result
 	var featureOf []int // feature index of each kept cell
-	firstWith := map[string]int{}
-	for i, raw := range fc.Features {
+	first := firstFeatures{}
+	for i, raw := range features {
 		c, probs := readFeature(i, raw, opts)
 		if c.Code != "" && allDigits(c.Code) && len(c.Code) == opts.CodeLength {
-			if first, dup := firstWith[c.Code]; dup {
-				probs = append(probs, Problem{Feature: i, Code: c.Code, Reason: ReasonDuplicateCode, Other: c.Code,
-					Message: fmt.Sprintf("code %s is already used by feature %d", c.Code, first)})
-			} else {
-				firstWith[c.Code] = i
+			if dup := first.duplicate(i, c.Code); dup != nil {
+				probs = append(probs, *dup)
 			}
 		}
 		if len(probs) > 0 {
@@ -163,41 +164,115 @@ func Import(data []byte, opts Options) (Result, error) {
 // readFeature decodes and checks one feature. The returned cell carries the code even when
 // there are problems, for the report and the duplicate check.
 func readFeature(i int, raw json.RawMessage, opts Options) (Cell, []Problem) {
-	var f featureJSON
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return Cell{}, []Problem{{Feature: i, Reason: ReasonMalformed, Message: fmt.Sprintf("not a GeoJSON feature: %v", err)}}
-	}
-	if f.Type != "Feature" {
-		return Cell{}, []Problem{{Feature: i, Reason: ReasonMalformed, Message: fmt.Sprintf("type %q: want Feature", f.Type)}}
+	f, bad := decodeFeature(i, raw)
+	if bad != nil {
+		return Cell{}, []Problem{*bad}
 	}
 	var c Cell
-	var probs []Problem
-	add := func(r Reason, at *orb.Point, format string, args ...any) {
-		probs = append(probs, Problem{Feature: i, Reason: r, At: at, Message: fmt.Sprintf(format, args...)})
+	probs := &report{feature: i}
+	c.Code, c.Name = readProperties(f.Properties, opts, &c, probs.add)
+	c.Geometry = readGeometry(f.Geometry, probs.add)
+	return c, probs.withCode(c.Code)
+}
+
+// decodeCollection reads a GeoJSON FeatureCollection into its features, still undecoded, so
+// that one malformed feature is reported without losing the rest.
+func decodeCollection(data []byte) ([]json.RawMessage, error) {
+	var fc featureCollectionJSON
+	if err := json.Unmarshal(data, &fc); err != nil {
+		return nil, fmt.Errorf("%w: GeoJSON: %v", ErrInvalid, err)
 	}
-	c.Code, c.Name = readProperties(f.Properties, opts, &c, add)
-	mp, reason, err := decodeGeometry(f.Geometry)
+	if fc.Type != "FeatureCollection" {
+		return nil, fmt.Errorf("%w: GeoJSON type %q: want FeatureCollection", ErrInvalid, fc.Type)
+	}
+	return fc.Features, nil
+}
+
+// decodeFeature reads one element of a FeatureCollection as a GeoJSON Feature: the first
+// step of every import (cells, responsibility areas). A problem means nothing else of the
+// feature can be read.
+func decodeFeature(i int, raw json.RawMessage) (featureJSON, *Problem) {
+	var f featureJSON
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return f, &Problem{Feature: i, Reason: ReasonMalformed, Message: fmt.Sprintf("not a GeoJSON feature: %v", err)}
+	}
+	if f.Type != "Feature" {
+		return f, &Problem{Feature: i, Reason: ReasonMalformed, Message: fmt.Sprintf("type %q: want Feature", f.Type)}
+	}
+	return f, nil
+}
+
+// report collects the problems of one feature.
+type report struct {
+	feature int
+	list    []Problem
+}
+
+func (r *report) add(reason Reason, at *orb.Point, format string, args ...any) {
+	r.list = append(r.list, Problem{Feature: r.feature, Reason: reason, At: at, Message: fmt.Sprintf(format, args...)})
+}
+
+// withCode returns the problems, each naming the feature's code as given.
+func (r *report) withCode(code string) []Problem {
+	for k := range r.list {
+		r.list[k].Code = code
+	}
+	return r.list
+}
+
+// addFunc reports one problem of a feature.
+type addFunc func(r Reason, at *orb.Point, format string, args ...any)
+
+// readGeometry decodes a Polygon or MultiPolygon and checks every ring (see Import); what is
+// wrong is reported through add. The geometry returned is only usable when nothing was.
+func readGeometry(g *geometryJSON, add addFunc) orb.MultiPolygon {
+	mp, reason, err := decodeGeometry(g)
 	if err != nil {
 		add(reason, nil, "%v", err)
-	} else {
-		for j, p := range mp {
-			clean, flt := cleanPolygon(p)
-			if flt != nil {
-				add(flt.reason, flt.at, "polygon %d: %s", j, flt.msg)
-				continue
-			}
-			mp[j] = clean
+		return nil
+	}
+	for j, p := range mp {
+		clean, flt := cleanPolygon(p)
+		if flt != nil {
+			add(flt.reason, flt.at, "polygon %d: %s", j, flt.msg)
+			continue
 		}
-		c.Geometry = mp
+		mp[j] = clean
 	}
-	for k := range probs {
-		probs[k].Code = c.Code
+	return mp
+}
+
+// lineProp reads an optional one-line text property: a string (or an integral number, see
+// stringProp) without control characters — a NUL, which PostgreSQL refuses in text, a line
+// break — and in valid UTF-8. Anything else is reported and read as "".
+func lineProp(props map[string]any, key string, add addFunc) string {
+	v, _, err := stringProp(props, key)
+	if err != nil {
+		add(ReasonBadProperty, nil, "%v", err)
+		return ""
 	}
-	return c, probs
+	if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+		add(ReasonBadProperty, nil, "property %q has control characters or invalid UTF-8", key)
+		return ""
+	}
+	return v
+}
+
+// firstFeatures remembers the first feature that used each code, for the duplicate check.
+type firstFeatures map[string]int
+
+// duplicate returns the problem of feature i reusing code, or nil when i is the first to use it.
+func (ff firstFeatures) duplicate(i int, code string) *Problem {
+	if first, dup := ff[code]; dup {
+		return &Problem{Feature: i, Code: code, Reason: ReasonDuplicateCode, Other: code,
+			Message: fmt.Sprintf("code %s is already used by feature %d", code, first)}
+	}
+	ff[code] = i
+	return nil
 }
 
 // readProperties fills the parents of c and returns its code and name.
-func readProperties(props map[string]any, opts Options, c *Cell, add func(Reason, *orb.Point, string, ...any)) (code, name string) {
+func readProperties(props map[string]any, opts Options, c *Cell, add addFunc) (code, name string) {
 	if props == nil {
 		add(ReasonMissingProperty, nil, "feature has no properties; want at least %q", "code")
 		return "", ""
@@ -212,21 +287,7 @@ func readProperties(props map[string]any, opts Options, c *Cell, add func(Reason
 		add(ReasonBadCode, nil, "code %q: want %d digits", code, opts.CodeLength)
 	}
 	codeOK := ok && err == nil && len(code) == opts.CodeLength && allDigits(code)
-	str := func(key string) string {
-		v, _, err := stringProp(props, key)
-		if err != nil {
-			add(ReasonBadProperty, nil, "%v", err)
-			return v
-		}
-		// Names are one line of text: control characters (a NUL, which
-		// PostgreSQL refuses in text, a line break) and invalid UTF-8 are
-		// reported, not stored.
-		if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
-			add(ReasonBadProperty, nil, "property %q has control characters or invalid UTF-8", key)
-			return ""
-		}
-		return v
-	}
+	str := func(key string) string { return lineProp(props, key, add) }
 	name = str("name")
 	parents := []struct {
 		ref       *Ref

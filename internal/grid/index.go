@@ -19,7 +19,7 @@ type Index struct {
 	bound orb.Bound
 }
 
-// entry is one polygon of one cell in the R-tree.
+// entry is one polygon of one cell (or of one area, in an AreaIndex) in the R-tree.
 type entry struct {
 	cell, part int32
 }

@@ -3,10 +3,9 @@ package grid
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -51,19 +50,9 @@ type Service struct {
 	store Store
 	now   func() time.Time
 	newID func() string
-	// ttl bounds how long an import on another node can go unseen; an
-	// import on this node is seen at once.
-	ttl time.Duration
-
-	cur atomic.Pointer[current] // nil until first loaded
-	mu  sync.Mutex              // one reload at a time
-}
-
-// current is the version in force as this node last saw it.
-type current struct {
-	ix      *Index
-	v       Version
-	checkAt time.Time // when to ask the store again for a newer version
+	// cur is the index of the version in force. An import on this node is
+	// seen at once; one on another node within a minute.
+	cur inForce[Version, *Index]
 }
 
 // NewService returns the grid service over store. newID makes ledger record
@@ -72,8 +61,13 @@ func NewService(store Store, newID func() string, now func() time.Time) *Service
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, now: now, newID: newID, ttl: time.Minute}
+	s := &Service{store: store, now: now, newID: newID}
+	s.cur.ttl, s.cur.id = versionTTL, func(v Version) int64 { return v.ID }
+	return s
 }
+
+// versionTTL bounds how long an import on another node can go unseen.
+const versionTTL = time.Minute
 
 // ActImport is the action a grid import is recorded under in the ledger.
 const ActImport = "grid.import"
@@ -104,7 +98,7 @@ func (s *Service) Import(ctx context.Context, actor *identity.Actor, name string
 		return Version{}, Result{}, apperr.Wrap(apperr.Invalid, "grid.unreadable", err).With(map[string]any{"Problem": err.Error()})
 	}
 	if err := res.Err(); err != nil {
-		return Version{}, res, apperr.Wrap(apperr.Invalid, "grid.import_invalid", err).With(map[string]any{"Count": len(res.Problems)})
+		return Version{}, res, problemsError("grid.import_invalid", res.Problems, err)
 	}
 	if len(res.Cells) == 0 {
 		return Version{}, res, apperr.New(apperr.Invalid, "grid.empty")
@@ -133,11 +127,7 @@ func (s *Service) Import(ctx context.Context, actor *identity.Actor, name string
 	if err := s.store.CreateGridVersion(ctx, v, res.Cells, rec); err != nil {
 		return Version{}, res, err
 	}
-	s.mu.Lock()
-	if c := s.cur.Load(); c == nil || c.v.ID < v.ID {
-		s.cur.Store(&current{ix: ix, v: v, checkAt: s.now().Add(s.ttl)})
-	}
-	s.mu.Unlock()
+	s.cur.put(v, ix, s.now())
 	return v, res, nil
 }
 
@@ -146,49 +136,27 @@ func (s *Service) Import(ctx context.Context, actor *identity.Actor, name string
 // node, within a minute of an import on another. With no grid imported yet
 // it answers NotFound.
 func (s *Service) Current(ctx context.Context) (*Index, Version, error) {
-	if c := s.cur.Load(); c != nil && s.now().Before(c.checkAt) {
-		return c.ix, c.v, nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	c := s.cur.Load()
-	if c != nil && now.Before(c.checkAt) {
-		return c.ix, c.v, nil // another caller reloaded while this one waited
-	}
-	v, err := s.store.LatestGridVersion(ctx)
-	if err != nil {
+	return s.cur.get(ctx, s.now(), func(ctx context.Context) (Version, error) {
+		v, err := s.store.LatestGridVersion(ctx)
 		if apperr.Is(err, apperr.NotFound) {
-			return nil, Version{}, apperr.Wrap(apperr.NotFound, "grid.none", err)
+			return v, apperr.Wrap(apperr.NotFound, "grid.none", fmt.Errorf("%w: %w", errNoVersion, err))
 		}
-		// A failed re-check keeps the grid in force rather than taking it
-		// offline; the next caller tries again.
-		if c != nil {
-			return c.ix, c.v, nil
+		return v, err
+	}, func(ctx context.Context, v Version) (*Index, error) {
+		cells, err := s.store.GridCells(ctx, v.ID)
+		if err != nil {
+			return nil, err
 		}
-		return nil, Version{}, err
-	}
-	if c != nil && c.v.ID == v.ID {
-		s.cur.Store(&current{ix: c.ix, v: c.v, checkAt: now.Add(s.ttl)})
-		return c.ix, c.v, nil
-	}
-	cells, err := s.store.GridCells(ctx, v.ID)
-	if err != nil {
-		if c != nil {
-			return c.ix, c.v, nil
+		ix, err := NewIndex(cells)
+		if err != nil {
+			return nil, apperr.Internalf("grid version %d: %w: %w", v.ID, errBadVersion, err)
 		}
-		return nil, Version{}, err
-	}
-	ix, err := NewIndex(cells)
-	if err != nil {
-		return nil, Version{}, apperr.Internalf("grid version %d: %w", v.ID, err)
-	}
-	// The stored cells must be the ones the ledger recorded.
-	if d := ix.digest(); d != v.Digest {
-		return nil, Version{}, apperr.Internalf("grid version %d: stored cells have digest %s, recorded %s", v.ID, d, v.Digest)
-	}
-	s.cur.Store(&current{ix: ix, v: v, checkAt: now.Add(s.ttl)})
-	return ix, v, nil
+		// The stored cells must be the ones the ledger recorded.
+		if d := ix.digest(); d != v.Digest {
+			return nil, apperr.Internalf("grid version %d: %w: stored cells have digest %s, recorded %s", v.ID, errBadVersion, d, v.Digest)
+		}
+		return ix, nil
+	})
 }
 
 // Lookup returns the unit grid cell of the version in force that contains
@@ -221,6 +189,33 @@ func (s *Service) Lookup(ctx context.Context, lon, lat float64, sys coord.System
 		return Cell{}, v, e
 	}
 	return c, v, nil
+}
+
+// MaxProblemFields bounds the per-feature fields of an import's Invalid error; its Count
+// argument still counts every problem, and the Result lists them all.
+const MaxProblemFields = 500
+
+// problemsError is the Invalid error of an import refused for its problems, the same for
+// every kind of import: the message key with the problem count (Count), and one field per
+// problem (up to MaxProblemFields) named features[N].<reason> — gaps[K].gap for a gap, which
+// belongs to no feature — whose message, grid.problem.<reason>, gets the feature's code
+// (Code), the other code involved (Other) and the English detail (Detail).
+func problemsError(key string, ps []Problem, cause error) *apperr.Error {
+	e := apperr.Wrap(apperr.Invalid, key, cause).With(map[string]any{"Count": len(ps)})
+	gaps := 0
+	for _, p := range ps {
+		if len(e.Fields) == MaxProblemFields {
+			break
+		}
+		field := fmt.Sprintf("features[%d].%s", p.Feature, p.Reason)
+		if p.Feature < 0 {
+			field = fmt.Sprintf("gaps[%d].%s", gaps, p.Reason)
+			gaps++
+		}
+		e.Fields = append(e.Fields, apperr.FieldError{Field: field, Key: "grid.problem." + string(p.Reason),
+			Args: map[string]any{"Code": p.Code, "Other": p.Other, "Detail": p.Message}})
+	}
+	return e
 }
 
 // digest is Digest of the index's cells.

@@ -28,15 +28,22 @@ const (
 // XML, for the spec's optional fields (times, notices).
 type maybe string
 
-func (m maybe) MarshalJSON() ([]byte, error) {
+func (m maybe) MarshalJSON() ([]byte, error) { return m.appendJSON(nil), nil }
+
+func (m maybe) appendJSON(b []byte) []byte {
 	if m == "" {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
-	if plainJSON(string(m)) {
-		b := make([]byte, 0, len(m)+2)
-		return append(append(append(b, '"'), m...), '"'), nil
+	return appendJSONString(b, string(m))
+}
+
+// appendJSONString appends s as encoding/json writes a string.
+func appendJSONString(b []byte, s string) []byte {
+	if plainJSON(s) {
+		return append(append(append(b, '"'), s...), '"')
 	}
-	return json.Marshal(string(m))
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(b, q...)
 }
 
 // plainJSON reports whether s needs no escaping in a JSON string (the
@@ -64,11 +71,13 @@ func (c coord) text() string {
 	return strconv.FormatFloat(c.v, 'f', -1, 64)
 }
 
-func (c coord) MarshalJSON() ([]byte, error) {
+func (c coord) MarshalJSON() ([]byte, error) { return c.appendJSON(nil), nil }
+
+func (c coord) appendJSON(b []byte) []byte {
 	if !c.ok {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
-	return []byte(c.text()), nil
+	return strconv.AppendFloat(b, c.v, 'f', -1, 64)
 }
 
 func (c coord) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
@@ -199,6 +208,57 @@ type wireRequest struct {
 	Notes      *wireNoteList   `xml:"notes,omitempty" json:"notes,omitempty"`
 }
 
+// wireRequests is a JSON list of requests, the busiest answer of the API: it is
+// written field by field, byte for byte what encoding/json makes of the tags above
+// (TestRequestListsAreWrittenAsEncodingJSONWouldWriteThem), without reflection.
+type wireRequests []wireRequest
+
+func (l wireRequests) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '[')
+	for i := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		r := &l[i]
+		b = append(b, `{"service_request_id":`...)
+		b = appendJSONString(b, r.ServiceRequestID)
+		b = append(b, `,"status":`...)
+		b = appendJSONString(b, r.Status)
+		b = r.StatusNotes.appendJSON(append(b, `,"status_notes":`...))
+		b = appendJSONString(append(b, `,"service_name":`...), r.ServiceName)
+		b = appendJSONString(append(b, `,"service_code":`...), r.ServiceCode)
+		b = r.Description.appendJSON(append(b, `,"description":`...))
+		b = r.AgencyResponsible.appendJSON(append(b, `,"agency_responsible":`...))
+		b = r.ServiceNotice.appendJSON(append(b, `,"service_notice":`...))
+		b = r.Requested.appendJSON(append(b, `,"requested_datetime":`...))
+		b = r.Updated.appendJSON(append(b, `,"updated_datetime":`...))
+		b = r.Expected.appendJSON(append(b, `,"expected_datetime":`...))
+		b = r.Address.appendJSON(append(b, `,"address":`...))
+		b = r.AddressID.appendJSON(append(b, `,"address_id":`...))
+		b = r.Zipcode.appendJSON(append(b, `,"zipcode":`...))
+		b = r.Lat.appendJSON(append(b, `,"lat":`...))
+		b = r.Long.appendJSON(append(b, `,"long":`...))
+		b = r.MediaURL.appendJSON(append(b, `,"media_url":`...))
+		for _, x := range []struct {
+			key string
+			v   any
+			set bool
+		}{{"extended_attributes", r.Extended, r.Extended != nil}, {"attributes", r.Attributes, r.Attributes != nil},
+			{"notes", r.Notes, r.Notes != nil}} {
+			if !x.set {
+				continue
+			}
+			v, err := json.Marshal(x.v)
+			if err != nil {
+				return nil, err
+			}
+			b = append(append(append(append(b, `,"`...), x.key...), `":`...), v...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']', '\n'), nil
+}
+
 type wireExtended struct {
 	Status             string   `xml:"status" json:"status"`
 	ExternalStatusCode maybe    `xml:"external_status_code" json:"external_status_code"`
@@ -310,7 +370,15 @@ func toWireUpdate(u Update, extended bool) wireUpdate {
 // the JSON value (a bare array for lists).
 func write(w http.ResponseWriter, f format, status int, xmlV, jsonV any) {
 	var buf bytes.Buffer
-	if f == formatJSON {
+	if l, ok := jsonV.(wireRequests); ok && f == formatJSON {
+		b, err := l.appendJSON(buf.AvailableBuffer())
+		if err != nil {
+			http.Error(w, "encoding failed", http.StatusInternalServerError)
+			return
+		}
+		buf.Write(b)
+		w.Header().Set("Content-Type", ctJSON)
+	} else if f == formatJSON {
 		if err := json.NewEncoder(&buf).Encode(jsonV); err != nil {
 			http.Error(w, "encoding failed", http.StatusInternalServerError)
 			return

@@ -453,7 +453,7 @@ func (h *handler) writeRequests(c *call, list []Request, ext bool) {
 	for _, r := range list {
 		out.Requests = append(out.Requests, toWireRequest(r, ext))
 	}
-	write(c.w, c.f, http.StatusOK, out, out.Requests)
+	write(c.w, c.f, http.StatusOK, out, wireRequests(out.Requests))
 }
 
 func (h *handler) listUpdates(c *call) {

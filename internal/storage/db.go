@@ -80,13 +80,20 @@ func IsPostgres(dsn string) bool {
 }
 
 // Open opens the database named by dsn: a postgres:// URL, or else a SQLite
-// file path whose directory is created if missing. It does not migrate.
+// file path (also written sqlite://PATH) whose directory is created if missing.
+// Any other URL scheme is refused rather than taken for a file name. It does
+// not migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	var db *DB
 	var err error
-	if IsPostgres(dsn) {
+	switch scheme, rest, found := strings.Cut(dsn, "://"); {
+	case IsPostgres(dsn):
 		db, err = openPostgres(dsn)
-	} else {
+	case found && scheme == "sqlite":
+		db, err = openSQLite(rest)
+	case found && !strings.ContainsAny(scheme, `/\.`):
+		return nil, fmt.Errorf("database %q: a SQLite file path or a postgres:// URL, not %s://", dsn, scheme)
+	default:
 		db, err = openSQLite(dsn)
 	}
 	if err != nil {
@@ -142,7 +149,9 @@ func openSQLite(path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	// Readers sort in memory (temp_store=MEMORY): an indicator's GROUP BY over a
+	// month's rows otherwise spills to temporary files.
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=temp_store(2)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)

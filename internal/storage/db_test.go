@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -332,4 +334,20 @@ func TestAppendsOfConcurrentTransactionsChainEvenWhenSomeRollBack(t *testing.T) 
 			t.Fatalf("%d records, want the 26 that committed", sum.Records)
 		}
 	})
+}
+
+func TestOpenTakesSQLiteURLsAndRefusesOtherSchemes(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "via-url.db")
+	db, err := storage.Open(ctx, "sqlite://"+path)
+	if err != nil {
+		t.Fatalf("sqlite:// URL: %v", err)
+	}
+	db.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the file of a sqlite:// URL is its path: %v", err)
+	}
+	if _, err := storage.Open(ctx, "mysql://root@localhost/x"); err == nil || !strings.Contains(err.Error(), "mysql://") {
+		t.Fatalf("another scheme is refused, naming it: %v", err)
+	}
 }

@@ -134,6 +134,12 @@ func (w *where) arg(v any) string {
 
 func (w *where) add(cond string) { w.conds = append(w.conds, cond) }
 
+// limit is a LIMIT clause with n written into the SQL, never bound: SQLite (3.47 on)
+// plans with a bound LIMIT's value and so prepares such a statement again at every
+// execution, which costs a short list query several times its work. n is an int, so
+// the text is safe; each distinct n is its own cached statement.
+func limit(n int) string { return " LIMIT " + strconv.Itoa(n) }
+
 func (w *where) sql() string {
 	if len(w.conds) == 0 {
 		return ""
@@ -339,9 +345,9 @@ func (s *IdentityStore) ListAccounts(ctx context.Context, f identity.AccountFilt
 	if err := s.reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts`+w.sql(), w.args...).Scan(&total); err != nil {
 		return nil, 0, mapErr(err, "")
 	}
-	limit, offset := w.arg(f.Limit), w.arg(f.Offset)
+	offset := w.arg(f.Offset)
 	rows, err := s.reader().QueryContext(ctx, `SELECT `+accountCols+` FROM accounts`+w.sql()+
-		` ORDER BY username LIMIT `+limit+` OFFSET `+offset, w.args...)
+		` ORDER BY username`+limit(f.Limit)+` OFFSET `+offset, w.args...)
 	if err != nil {
 		return nil, 0, mapErr(err, "")
 	}

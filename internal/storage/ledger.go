@@ -538,9 +538,9 @@ func (s *LedgerStore) Head(ctx context.Context) (ledger.Head, error) {
 
 // ForSubject lists the records of one subject, oldest first: the timeline
 // shown on its page.
-func (s *LedgerStore) ForSubject(ctx context.Context, kind, id string, limit int) ([]ledger.Record, error) {
+func (s *LedgerStore) ForSubject(ctx context.Context, kind, id string, n int) ([]ledger.Record, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+ledgerCols+` FROM ledger WHERE subject_kind = $1 AND subject_id = $2
-		ORDER BY seq DESC LIMIT $3`, kind, id, limit)
+		ORDER BY seq DESC`+limit(n), kind, id)
 	if err != nil {
 		return nil, mapErr(err, "")
 	}

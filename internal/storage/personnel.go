@@ -272,7 +272,7 @@ func (s *PersonnelStore) People(ctx context.Context, f personnel.Filter) ([]pers
 	// The page is chosen on the covering index alone; only its rows' bodies are read.
 	page := `SELECT id, unit_path, name FROM personnel_people` + w.sql() + ` ORDER BY unit_path, name, id`
 	if f.Limit > 0 {
-		page += " LIMIT " + w.arg(f.Limit) + " OFFSET " + w.arg(f.Offset)
+		page += limit(f.Limit) + " OFFSET " + w.arg(f.Offset)
 	}
 	q := `SELECT p.cert_status, p.cert_to, p.body FROM (` + page + `) pg JOIN personnel_people p ON p.id = pg.id
 		ORDER BY pg.unit_path, pg.name, pg.id`

@@ -3,6 +3,8 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -79,6 +81,148 @@ func TestCaseListsOfSeveralStatesPageInOrder(t *testing.T) {
 		over, err := s.ListCases(ctx, urban.Filter{Overdue: true, Now: t0.Add(1000 * time.Hour), Scope: identity.Scope{All: true}, Limit: 3})
 		if err != nil || len(over) != 3 || !over[0].StageDue.Before(over[1].StageDue) {
 			t.Fatalf("overdue: %+v, %v", over, err)
+		}
+	})
+}
+
+// countCase is the indicators' definition of each count (urban.Counts), case by case:
+// the reference the grouped scan of case_facts must agree with.
+func countCase(c *urban.Case, from, to, now time.Time) urban.Counts {
+	in := func(x time.Time) bool { return !x.IsZero() && !x.Before(from) && x.Before(to) }
+	before := func(x, y time.Time) bool { return !x.IsZero() && x.Before(y) }
+	b := func(ok bool) int {
+		if ok {
+			return 1
+		}
+		return 0
+	}
+	lateBy := to
+	if now.Before(to) {
+		lateBy = now
+	}
+	var k urban.Counts
+	k.Reported = b(in(c.ReportedAt))
+	k.Valid = b(in(c.ReportedAt) && !c.FiledAt.IsZero())
+	k.Filed = b(in(c.FiledAt))
+	k.Dispatched = b(in(c.DispatchedAt))
+	dueClose := in(c.HandleDue) || in(c.ClosedAt)
+	k.DueForClosure = b(dueClose)
+	k.Closed = b(dueClose && before(c.ClosedAt, to))
+	k.ClosedOnTime = b(dueClose && before(c.ClosedAt, to) && !c.HandledAt.IsZero() && !c.HandleDue.IsZero() &&
+		!c.HandledAt.After(c.HandleDue))
+	dueHandle := in(c.HandleDue) || in(c.HandledAt)
+	k.DueForHandling = b(dueHandle)
+	k.Handled = b(dueHandle && before(c.HandledAt, to))
+	k.Late = b(dueHandle && !c.HandleDue.IsZero() && ((!c.HandledAt.IsZero() && c.HandledAt.After(c.HandleDue)) ||
+		(c.HandledAt.IsZero() && c.HandleDue.Before(lateBy))))
+	k.Reworked = b(in(c.DispatchedAt) && c.Reworks > 0)
+	k.Extended = b(in(c.DispatchedAt) && c.Extensions > 0)
+	return k
+}
+
+func TestIndicatorCountsAgreeWithACaseByCaseCountOverAnyPeriod(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewUrbanStore(db)
+		shanghai := time.FixedZone("CST", 8*3600)
+		t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, shanghai)
+		r := rand.New(rand.NewPCG(7, 11))
+		// Cases over 70 days whose instants lie hours to weeks apart, so that a case has
+		// rows in one to several buckets and periods cut through them anywhere.
+		cases := importCases(t, s, 240, []urban.State{urban.StateReported}, t0)
+		span := func(max time.Duration) time.Duration { return time.Duration(r.Int64N(int64(max))) }
+		for i := range cases {
+			c := &cases[i]
+			c.ReportedAt = t0.Add(span(70 * 24 * time.Hour)).UTC().Truncate(time.Millisecond)
+			c.Channel = []urban.Channel{urban.ChannelInspector, urban.ChannelHotline}[r.IntN(2)]
+			c.UnitID, c.UnitPath = []string{"u1", "u2"}[i%2], []string{"/c/s1/u1/", "/c/s2/u2/"}[i%2]
+			c.GridCode = fmt.Sprintf("41990100100100%d", r.IntN(4))
+			c.ReporterID = []string{"insp-a", "insp-b"}[r.IntN(2)]
+			at := c.ReportedAt
+			stage := r.IntN(7)
+			if stage >= 1 {
+				at = at.Add(span(30 * time.Hour))
+				c.FiledAt = at
+			}
+			if stage >= 2 {
+				at = at.Add(span(30 * time.Hour))
+				c.DispatchedAt, c.DepartmentID, c.DepartmentPath = at, []string{"d1", "d2", "d3"}[r.IntN(3)], "/c/d/"
+				c.HandleDue = at.Add(span(12 * 24 * time.Hour))
+				c.Reworks, c.Extensions = r.IntN(2), r.IntN(2)
+			}
+			if stage >= 3 {
+				at = at.Add(span(14 * 24 * time.Hour))
+				c.HandledAt = at
+			}
+			if stage >= 4 {
+				c.ClosedAt = at.Add(span(9 * 24 * time.Hour))
+			}
+			c.Version++
+			if err := s.UpdateCase(ctx, c, nil, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Changes that take instants away or move them: the rows follow.
+		for i := 0; i < len(cases); i += 5 {
+			c := &cases[i]
+			if !c.ClosedAt.IsZero() {
+				c.ClosedAt = time.Time{} // reopened
+			} else if !c.HandleDue.IsZero() {
+				c.HandleDue = c.HandleDue.Add(10 * 24 * time.Hour) // extended
+				c.Extensions++
+			}
+			c.Version++
+			if err := s.UpdateCase(ctx, c, nil, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := t0.Add(60 * 24 * time.Hour)
+		periods := [][2]time.Time{{t0.AddDate(0, 0, -7), t0.AddDate(0, 4, 0)}} // everything
+		for range 30 {
+			from := t0.Add(span(100 * 24 * time.Hour))
+			if r.IntN(2) == 0 { // local midnights, like the UI's months
+				from = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, shanghai)
+			}
+			periods = append(periods, [2]time.Time{from, from.Add(time.Hour + span(40*24*time.Hour))})
+		}
+		scopes := []identity.Scope{{All: true}, {Paths: []string{"/c/s2/"}}}
+		for _, p := range periods {
+			for _, scope := range scopes {
+				for col, key := range map[string]func(*urban.Case) string{
+					"department_id": func(c *urban.Case) string { return c.DepartmentID },
+					"grid_code":     func(c *urban.Case) string { return c.GridCode },
+					"unit_id":       func(c *urban.Case) string { return c.UnitID },
+					"reporter_id":   func(c *urban.Case) string { return c.ReporterID },
+				} {
+					want := urban.GroupCounts{}
+					for i := range cases {
+						c := &cases[i]
+						if !scope.Contains(c.UnitPath) && !scope.Contains(c.DepartmentPath) ||
+							col == "reporter_id" && c.Channel != urban.ChannelInspector {
+							continue
+						}
+						k := countCase(c, p[0], p[1], now)
+						if k == (urban.Counts{}) {
+							continue
+						}
+						g := want[key(c)]
+						g.Add(k)
+						want[key(c)] = g
+					}
+					got, err := s.CountBy(ctx, col, p[0], p[1], now, scope)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for g, c := range got { // a group with a case in the period counts it somewhere
+						if c == (urban.Counts{}) {
+							delete(got, g)
+						}
+					}
+					if !maps.Equal(got, want) {
+						t.Fatalf("%s over [%s, %s) in %+v:\n got %+v\nwant %+v", col, p[0], p[1], scope, got, want)
+					}
+				}
+			}
 		}
 	})
 }

@@ -67,7 +67,8 @@ type Counts struct {
 	Extended       int `json:"extended"`
 }
 
-func (c *Counts) add(o Counts) {
+// Add adds o's counts to c.
+func (c *Counts) Add(o Counts) {
 	c.Reported += o.Reported
 	c.Valid += o.Valid
 	c.Filed += o.Filed
@@ -179,7 +180,7 @@ func (s *Service) Indicators(ctx context.Context, actor *identity.Actor, d Dimen
 	rep := IndicatorReport{Dimension: d, From: from, To: to}
 	groups := map[string]*Group{}
 	for key, c := range raw {
-		rep.Total.add(c)
+		rep.Total.Add(c)
 		gk, name := key, key
 		switch d {
 		case ByDistrict, ByStreet:
@@ -203,7 +204,7 @@ func (s *Service) Indicators(ctx context.Context, actor *identity.Actor, d Dimen
 			g = &Group{Key: gk, Name: name}
 			groups[gk] = g
 		}
-		g.Counts.add(c)
+		g.Counts.Add(c)
 	}
 	for _, g := range groups {
 		rep.Groups = append(rep.Groups, *g)

@@ -16,7 +16,7 @@ import (
 
 // PublicList lists cases for the public, newest first, by offset.
 func (s *Service) PublicList(ctx context.Context, f Filter) ([]Case, error) {
-	f.Scope = identity.Scope{All: true}
+	f.Scope, f.Public = identity.Scope{All: true}, true
 	f.ReporterID, f.Pending, f.After = "", false, ""
 	if f.Now.IsZero() {
 		f.Now = s.now()

@@ -36,6 +36,7 @@ type Service struct {
 	now      func() time.Time
 	newID    func() string
 	maxFiles int
+	areas    Areas
 }
 
 // Deps are the Service's collaborators.
@@ -49,6 +50,9 @@ type Deps struct {
 	Config     Config
 	Now        func() time.Time
 	NewID      func() string
+	// Areas are the responsibility areas (责任区) behind the dispatch
+	// suggestion (Suggest); nil suggests by category alone.
+	Areas Areas
 }
 
 // NewService returns the loop's service.
@@ -57,7 +61,8 @@ func NewService(d Deps) *Service {
 		d.Now = time.Now
 	}
 	return &Service{store: d.Store, units: d.Units, cats: d.Categories, cal: d.Calendar, grid: d.Grid,
-		blobs: d.Evidence, cfg: d.Config, now: d.Now, newID: d.NewID, maxFiles: 9}
+		blobs: d.Evidence, cfg: d.Config, now: d.Now, newID: d.NewID, maxFiles: 9,
+		areas: d.Areas}
 }
 
 // Config returns the city's settings of the loop.

@@ -278,6 +278,38 @@ func TestResidentsTrackTheirCasePrivately(t *testing.T) {
 	})
 }
 
+func TestThePublicListReadsNothingThatLeadsToAReporterOrToStaff(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		resident := w.report(t, "", urban.Report{Channel: urban.ChannelResident, ReporterKey: "form:abc", ClientID: "f1",
+			Contact: urban.Contact{Name: "张三", Phone: "13800138000"}}).Case
+		inspected := w.report(t, "inspector", urban.Report{Channel: urban.ChannelInspector, Description: "井盖缺失"}).Case
+		inspected = w.act(t, "operator", inspected, urban.Input{Move: urban.MoveFile})
+		inspected = w.act(t, "operator", inspected, urban.Input{Move: urban.MoveDispatch, DepartmentID: w.units["419900-HW"].ID})
+		for _, states := range [][]urban.State{nil, {urban.StateReported, urban.StateDispatched}} {
+			list, err := w.svc.PublicList(ctx, urban.Filter{States: states, Limit: 10})
+			if err != nil || len(list) != 2 {
+				t.Fatalf("public list of %v: %d cases, %v", states, len(list), err)
+			}
+			for _, c := range list {
+				want := resident
+				if c.Number == inspected.Number {
+					want = inspected
+				}
+				if c.Number != want.Number || c.State != want.State || c.Description != want.Description ||
+					!c.ReportedAt.Equal(want.ReportedAt) || !c.HandleDue.Equal(want.HandleDue) || c.CategoryID != want.CategoryID {
+					t.Fatalf("public fields of %s:\n got %+v\nwant %+v", want.Number, c, want)
+				}
+				if c.ReporterID != "" || c.ReporterKey != "" || c.TrackingHash != "" || c.ClientID != "" ||
+					c.DepartmentID != "" || c.UnitPath != "" || c.Pending != nil {
+					t.Fatalf("the public list read private fields of %s: %+v", c.Number, c)
+				}
+			}
+		}
+	})
+}
+
 func TestExtensionsWaitForTheShiftLeadAndMoveTheDeadline(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		w := newWorld(t, db)

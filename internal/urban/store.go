@@ -32,6 +32,12 @@ type Filter struct {
 	// Offset skips cases instead (for protocols that page by offset).
 	Offset int
 	Limit  int
+	// Public reads only what the public may see of a case — its number, channel,
+	// category, description, address, point, state, public note, reopenings, the case
+	// it was merged into, and the times of report, last change, handling deadline and
+	// closing — and leaves the rest of each listed Case zero: nothing that names or
+	// leads to a reporter or to staff is read at all.
+	Public bool
 }
 
 // NumberedEvent is a history event with its case's number.

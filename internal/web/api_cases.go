@@ -13,6 +13,7 @@ import (
 	"chengguan/internal/evidence"
 	"chengguan/internal/grid/coord"
 	"chengguan/internal/i18n"
+	"chengguan/internal/identity"
 	"chengguan/internal/urban"
 )
 
@@ -297,6 +298,26 @@ type CaseDetail struct {
 	History     []EventView      `json:"history"`
 	Attachments []AttachmentView `json:"attachments"`
 	Moves       []MoveView       `json:"moves" doc:"every move, allowed now or not, with the reason"`
+	// SuggestedDepartment is computed when read, never stored with the case.
+	SuggestedDepartment *SuggestionView `json:"suggested_department,omitempty" doc:"the department the dispatch form offers first, and why; absent when neither a responsibility area nor the category names one"`
+}
+
+// SuggestionView is the department a dispatch is suggested to go to, and why: the
+// responsibility area (责任区) that covers the case's place and category, or else the
+// category's handling department.
+type SuggestionView struct {
+	DepartmentID   string         `json:"department_id"`
+	DepartmentName string         `json:"department_name"`
+	Source         string         `json:"source" enum:"area,category" doc:"area: a responsibility area covers the case; category: the category's handling department"`
+	Area           *AreaBriefView `json:"area,omitempty" doc:"the responsibility area, when source is area"`
+}
+
+// AreaBriefView names a responsibility area.
+type AreaBriefView struct {
+	Code    string `json:"code"`
+	Name    string `json:"name"`
+	Kind    string `json:"kind,omitempty"`
+	Version int64  `json:"version" doc:"the area version it belongs to"`
 }
 
 // RemainingView is the time left in a stage.
@@ -381,6 +402,17 @@ func (s *Server) caseDetail(ctx context.Context, id string) (CaseDetail, error) 
 			MediaType: a.MediaType, Size: a.Size, CapturedAt: optTime(a.CapturedAt),
 			URL: "/cases/" + c.ID + "/evidence/" + a.SHA256})
 	}
+	sug, err := s.urban.Suggest(ctx, []urban.Case{*c})
+	if err != nil {
+		return CaseDetail{}, err
+	}
+	if sug[0].DepartmentID != "" {
+		v, err := s.suggestionView(ctx, sug[0])
+		if err != nil {
+			return CaseDetail{}, err
+		}
+		d.SuggestedDepartment = &v
+	}
 	for _, o := range s.urban.Options(actor, c) {
 		mv := MoveView{Move: string(o.Move), Label: loc.T(o.Move.LabelKey(), nil), Allowed: o.Err == nil}
 		if o.Err != nil {
@@ -390,6 +422,23 @@ func (s *Server) caseDetail(ctx context.Context, id string) (CaseDetail, error) 
 		d.Moves = append(d.Moves, mv)
 	}
 	return d, nil
+}
+
+// suggestionView names the suggested department.
+func (s *Server) suggestionView(ctx context.Context, sg urban.Suggestion) (SuggestionView, error) {
+	v := SuggestionView{DepartmentID: sg.DepartmentID, DepartmentName: sg.DepartmentID, Source: "category"}
+	// The names of the organisation are no secret (see departments).
+	u, err := s.identity.Unit(ctx, identity.System(), sg.DepartmentID)
+	switch {
+	case err == nil:
+		v.DepartmentName = u.Name
+	case !apperr.Is(err, apperr.NotFound):
+		return SuggestionView{}, err
+	}
+	if a := sg.Area; a != nil {
+		v.Source, v.Area = "area", &AreaBriefView{Code: a.Code, Name: a.Name, Kind: a.Kind, Version: sg.AreaVersion}
+	}
+	return v, nil
 }
 
 func remainingView(loc *i18n.Localizer, left calendar.Left) *RemainingView {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -21,6 +22,71 @@ func (s *Server) gridRoutes(api huma.API) {
 		Summary:     "Every unit grid cell of the version in force, as a GeoJSON FeatureCollection (WGS-84)",
 		Description: "The same properties as the import: code, name, community_code, street_code, district_code and their names.",
 		Tags:        []string{"grid"}}, s.apiGridCells)
+	huma.Register(api, huma.Operation{OperationID: "grid-areas", Method: http.MethodGet, Path: "/grid/areas",
+		Summary: "Every responsibility area (责任区) of the version in force, as a GeoJSON FeatureCollection (WGS-84)",
+		Description: "The same properties as the import — code, name, unit_code, kind, categories ([] = every category) — " +
+			"and unit_name, the responsible unit's name. With none imported: 404 not_found.",
+		Tags: []string{"grid"}}, s.apiGridAreas)
+	huma.Register(api, huma.Operation{OperationID: "grid-areas-import", Method: http.MethodPost, Path: "/grid/areas",
+		Summary: "Import responsibility areas (责任区) from GeoJSON as the new version in force, all or nothing (administrators of the whole tree)",
+		Description: "The body is a GeoJSON FeatureCollection of Polygon or MultiPolygon features with the properties code " +
+			"(unique), unit_code (an enabled organisation unit, normally a department), and optionally name, kind and " +
+			"categories. Areas may overlap. Any problem refuses the whole file with 400 invalid and one error field per " +
+			"problem, features[N].<reason> (as a grid import reports them).",
+		Tags: []string{"grid"}, DefaultStatus: http.StatusCreated, MaxBodyBytes: s.areaImportLimit()}, s.apiGridAreasImport)
+}
+
+// AreaVersionView is an imported version of the responsibility areas.
+type AreaVersionView struct {
+	ID        int64     `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+	Name      string    `json:"name" doc:"the source name given with the import"`
+	Areas     int       `json:"areas"`
+	Digest    string    `json:"digest" doc:"content hash of the areas, as recorded in the ledger"`
+}
+
+type gridAreasImportInput struct {
+	Name    string `query:"name" maxLength:"200" doc:"source name recorded with the version (default: the date of the import)"`
+	RawBody []byte `contentType:"application/geo+json" doc:"a GeoJSON FeatureCollection"`
+}
+
+type gridAreasImportOutput struct{ Body AreaVersionView }
+
+func (s *Server) apiGridAreasImport(ctx context.Context, in *gridAreasImportInput) (*gridAreasImportOutput, error) {
+	name := in.Name
+	if name == "" {
+		name = "API import " + time.Now().UTC().Format(time.DateOnly)
+	}
+	v, _, err := s.areas.Import(ctx, actorOf(ctx), name, in.RawBody)
+	if err != nil {
+		return nil, err
+	}
+	return &gridAreasImportOutput{Body: AreaVersionView{ID: v.ID, CreatedAt: v.CreatedAt, CreatedBy: v.CreatedBy, Name: v.Name,
+		Areas: v.Areas, Digest: v.Digest}}, nil
+}
+
+type gridAreasOutput struct {
+	ContentType string `header:"Content-Type"`
+	Version     int64  `header:"X-Area-Version" doc:"the area version the areas belong to"`
+	Body        []byte
+}
+
+func (s *Server) apiGridAreas(ctx context.Context, _ *struct{}) (*gridAreasOutput, error) {
+	ix, v, err := s.areas.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	areas := ix.Areas()
+	names, err := s.unitNames(ctx, areas)
+	if err != nil {
+		return nil, err
+	}
+	body, err := grid.MarshalAreasGeoJSON(areas, func(code string) string { return names[code] })
+	if err != nil {
+		return nil, apperr.Internalf("areas GeoJSON: %w", err)
+	}
+	return &gridAreasOutput{ContentType: "application/geo+json", Version: v.ID, Body: body}, nil
 }
 
 type gridCellsOutput struct {

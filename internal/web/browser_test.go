@@ -230,7 +230,9 @@ func screens(t *testing.T, a *app) []screen {
 		{name: "my-account", user: "admin", path: "/account"},
 		{name: "calendar", user: "admin", path: "/admin/calendar"},
 		{name: "map", user: "inspector", path: "/map", after: func(t *testing.T, tab context.Context) {
-			do(t, tab, chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.cellsShown !== undefined`))
+			do(t, tab, chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.areasShown !== undefined`))
+			// Point at the market, the smallest area, to show its tooltip.
+			run(t, tab, chromedp.Evaluate[bool](hoverSmallestAreaJS))
 		}},
 		{name: "calendar-2026", user: "admin", path: "/admin/calendar/2026"},
 		{name: "categories", user: "admin", path: "/admin/categories"},
@@ -249,6 +251,20 @@ func screens(t *testing.T, a *app) []screen {
 		{name: "personnel-new", user: "admin", path: "/personnel/new"},
 	}, caseScreens(t, a)...)
 }
+
+// hoverSmallestAreaJS moves the mouse onto the smallest responsibility area
+// drawn on the map (the areas are the dashed paths), as a pointer would.
+const hoverSmallestAreaJS = `(() => {
+	const paths = [...document.querySelectorAll('#map path.leaflet-interactive[stroke-dasharray]')];
+	if (!paths.length) return false;
+	const size = p => { const r = p.getBoundingClientRect(); return r.width * r.height; };
+	const p = paths.sort((a, b) => size(a) - size(b))[0];
+	const r = p.getBoundingClientRect();
+	const at = {bubbles: true, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2};
+	p.dispatchEvent(new MouseEvent('mouseover', at));
+	p.dispatchEvent(new MouseEvent('mousemove', at));
+	return true;
+})()`
 
 // showScreens visits every screen at every width, one tab per user, and
 // calls shot on each.
@@ -367,7 +383,8 @@ func TestAccountListFiltersAsTheAdminTypes(t *testing.T) {
 }
 
 // TestGridMapDrawsEveryCellOfTheVersionInForce opens the map as an
-// inspector and counts the polygons Leaflet drew.
+// inspector and counts the polygons Leaflet drew: the 240 cells and, over
+// them, the 5 responsibility areas, which the checkbox hides and shows again.
 func TestGridMapDrawsEveryCellOfTheVersionInForce(t *testing.T) {
 	ctx := newBrowser(t)
 	a := startApp(t, storagetest.OpenSQLite(t))
@@ -376,9 +393,25 @@ func TestGridMapDrawsEveryCellOfTheVersionInForce(t *testing.T) {
 	do(t, tab,
 		chromedp.Navigate(a.URL+"/map"),
 		chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.cellsShown === "240"`),
+		chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.areasShown === "5"`),
 	)
-	drawn := run(t, tab, chromedp.Evaluate[int](`document.querySelectorAll("#map path.leaflet-interactive").length`))
-	if drawn != 240 {
-		t.Fatalf("the map drew %d grid polygons, want 240", drawn)
+	drawn := func() int {
+		return run(t, tab, chromedp.Evaluate[int](`document.querySelectorAll("#map path.leaflet-interactive").length`))
+	}
+	if n := drawn(); n != 245 {
+		t.Fatalf("the map drew %d polygons, want 240 cells and 5 areas", n)
+	}
+	do(t, tab, chromedp.Click(chromedp.ID("areas-toggle")),
+		chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.areasVisible === "false"`))
+	if n := drawn(); n != 240 {
+		t.Fatalf("with the areas hidden the map shows %d polygons, want the 240 cells", n)
+	}
+	do(t, tab, chromedp.Click(chromedp.ID("areas-toggle")),
+		chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.areasVisible === "true"`))
+	if n := drawn(); n != 245 {
+		t.Fatalf("with the areas shown again the map shows %d polygons, want 245", n)
+	}
+	if status := run(t, tab, chromedp.Text(chromedp.ID("map-status"))); !strings.Contains(status, "5 个责任区") {
+		t.Fatalf("the status line says %q", status)
 	}
 }

@@ -263,6 +263,9 @@ func TestResidentReportsAndTracksInABrowser(t *testing.T) {
 type seeded struct {
 	reported, filed, dispatched, handled, closed string
 	closedNumber, tracking                       string
+	// inPark is filed in 湛河公园, whose responsibility area suggests the
+	// landscaping department over the category's sanitation.
+	inPark string
 }
 
 // seedCases puts cases in every stage of the loop through the service: two reports of
@@ -316,6 +319,14 @@ func seedCases(t *testing.T, a *app) seeded {
 	act(s.handled, "dept", urban.Input{Move: urban.MoveHandle, Note: "已清理", Photos: photo(6)})
 	s.filed = report("operator", urban.ChannelHotline, "市民来电：路口垃圾无人清运", 0.008, 7).Case.ID
 	act(s.filed, "operator", urban.Input{Move: urban.MoveFile})
+	park, err := a.Urban.Submit(ctx, actor("operator"), urban.Report{Channel: urban.ChannelHotline, CategoryID: cat.ID,
+		Description: "市民来电：湛河公园草坪上有垃圾", Address: "湛河公园", Lon: 113.1660, Lat: 33.7615,
+		Contact: urban.Contact{Name: "赵六", Phone: "13812345678"}})
+	if err != nil {
+		t.Fatalf("seed report in the park: %v", err)
+	}
+	s.inPark = park.Case.ID
+	act(s.inPark, "operator", urban.Input{Move: urban.MoveFile})
 	s.reported = report("inspector", urban.ChannelInspector, "人行道上暴露垃圾", 0, 8).Case.ID
 	report("inspector", urban.ChannelInspector, "人行道上暴露垃圾（重复上报）", 0.0001, 9)
 	return s
@@ -334,6 +345,9 @@ func caseScreens(t *testing.T, a *app) []screen {
 		}},
 		{name: "case-hotline", user: "operator", path: "/cases/new?channel=hotline"},
 		{name: "cases-dispatch", user: "shiftlead", path: "/cases"},
+		{name: "case-dispatch-area", user: "shiftlead", path: "/cases/" + s.inPark, after: func(t *testing.T, tab context.Context) {
+			do(t, tab, chromedp.Evaluate[chromedp.Void](`document.getElementById("move-dispatch").open = true`))
+		}},
 		{name: "cases-map", user: "shiftlead", path: "/cases/map", after: func(t *testing.T, tab context.Context) {
 			do(t, tab, chromedp.Poll[chromedp.Void](`document.getElementById("cases-map").dataset.casesShown !== undefined`))
 		}},

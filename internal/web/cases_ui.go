@@ -16,6 +16,7 @@ import (
 	"chengguan/internal/apperr"
 	"chengguan/internal/calendar"
 	"chengguan/internal/evidence"
+	"chengguan/internal/grid"
 	"chengguan/internal/identity"
 	"chengguan/internal/urban"
 	"chengguan/internal/urban/taxonomy"
@@ -53,10 +54,13 @@ func (s *Server) caseUIRoutes(mux *http.ServeMux) {
 type caseRow struct {
 	Case      urban.Case
 	Category  string // code and name in the page's language
-	DefDept   string // the category's handling department, preselected for 派遣
+	DefDept   string // preselected for 派遣: the suggestion (urban.Service.Suggest)
 	Remaining string
 	Overdue   bool
 	Warn      int // warning fractions of the stage's time used: 0, 1 (50 %), 2 (80 %)
+	// SuggestedBy is the responsibility area that suggested DefDept; nil when the
+	// category's handling department is suggested.
+	SuggestedBy *grid.Area
 }
 
 // categoryName is a category's name in the page's language.
@@ -73,12 +77,21 @@ func (s *Server) rows(ctx context.Context, lang string, cases []urban.Case) []ca
 	now := time.Now()
 	warnAt := s.urban.Config().WarnAt
 	out := make([]caseRow, 0, len(cases))
+	suggested, err := s.urban.Suggest(ctx, cases)
+	if err != nil {
+		// The lists still show; the dispatch form falls back to the category's department.
+		s.log.Warn("dispatch suggestions", "err", err)
+		suggested = nil
+	}
 	for i := range cases {
 		c := &cases[i]
 		r := caseRow{Case: *c, Category: c.Category, Overdue: c.Overdue(now), Warn: c.WarningLevel(now, warnAt)}
 		if cat, err := s.taxonomy.Category(ctx, c.CategoryID); err == nil {
 			r.Category = cat.Code + " " + categoryName(lang, cat)
 			r.DefDept = cat.DepartmentID
+		}
+		if suggested != nil {
+			r.DefDept, r.SuggestedBy = suggested[i].DepartmentID, suggested[i].Area
 		}
 		if left, ok, err := s.urban.Remaining(ctx, c); err == nil && ok {
 			r.Remaining = remainingView(loc, left).Text

@@ -1,20 +1,103 @@
 package web
 
-import "net/http"
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"chengguan/internal/apperr"
+	"chengguan/internal/grid"
+	"chengguan/internal/identity"
+	"chengguan/internal/urban/taxonomy"
+)
 
 // mapData configures the map page's script through data attributes (the
-// CSP allows no inline script).
+// CSP allows no inline script), and lists the responsibility areas.
 type mapData struct {
 	// Tiles is a tile URL template ({z}/{x}/{y}); empty draws the grids on a
 	// blank background, which needs no network.
 	Tiles string
+	// Areas are the responsibility areas in force, in code order, at most
+	// mapAreasListed of them: the list beside the map says in words what
+	// the map's tooltips say on hover. AreasTotal counts them all.
+	Areas      []areaRow
+	AreasTotal int
 }
 
+// areaRow is a responsibility area as the map page lists it.
+type areaRow struct {
+	grid.Area
+	UnitName string
+}
+
+// categoryPart is one entry of an area's categories as people read it: the
+// kind's translation key ("" for both kinds) and the code or major class.
+type categoryPart struct {
+	KindKey string
+	Code    string
+}
+
+// CategoryParts are the area's categories for the list; none means every
+// category.
+func (a areaRow) CategoryParts() []categoryPart {
+	var out []categoryPart
+	for _, c := range a.Categories {
+		kind, code, limited := strings.Cut(c, ":")
+		if !limited {
+			out = append(out, categoryPart{Code: c})
+			continue
+		}
+		out = append(out, categoryPart{KindKey: taxonomy.Kind(kind).LabelKey(), Code: code})
+	}
+	return out
+}
+
+// mapAreasListed bounds the list under the map; a city with thousands of
+// shop fronts under 门前三包 lists them with "chengguan grid areas list".
+const mapAreasListed = 200
+
 // mapPage shows the unit grids of the version in force, their codes and
-// communities, on Leaflet.
+// communities, and the responsibility areas over them, on Leaflet.
 func (s *Server) mapPage(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r, "page.map")
-	v.Data = &mapData{Tiles: s.cfg.MapTiles}
+	d := &mapData{Tiles: s.cfg.MapTiles}
+	ix, _, err := s.areas.Current(r.Context())
+	switch {
+	case err == nil:
+		areas := ix.Areas()
+		d.AreasTotal = len(areas)
+		names, err := s.unitNames(r.Context(), areas)
+		if err != nil {
+			return err
+		}
+		for _, a := range areas[:min(len(areas), mapAreasListed)] {
+			d.Areas = append(d.Areas, areaRow{Area: a, UnitName: names[a.UnitCode]})
+		}
+	case !apperr.Is(err, apperr.NotFound):
+		return err
+	}
+	v.Data = d
 	s.render(w, r, http.StatusOK, "map", v)
 	return nil
+}
+
+// unitNames names the units areas are the responsibility of, by code; a
+// code that names no unit any more maps to "". The names of the
+// organisation are no secret (see departments).
+func (s *Server) unitNames(ctx context.Context, areas []grid.Area) (map[string]string, error) {
+	names := map[string]string{}
+	for _, a := range areas {
+		if _, ok := names[a.UnitCode]; ok {
+			continue
+		}
+		names[a.UnitCode] = ""
+		u, err := s.identity.UnitByCode(ctx, identity.System(), a.UnitCode)
+		switch {
+		case err == nil:
+			names[a.UnitCode] = u.Name
+		case !apperr.Is(err, apperr.NotFound):
+			return nil, err
+		}
+	}
+	return names, nil
 }

@@ -209,12 +209,21 @@ func (s *Server) bodyLimit(r *http.Request) int64 {
 		return s.cfg.MaxUploadBytes
 	case "/personnel/import", "/api/v1/personnel/import":
 		return s.importLimit()
+	case "/api/v1/grid/areas":
+		return s.areaImportLimit()
 	}
 	if (strings.HasPrefix(r.URL.Path, "/cases/") && strings.HasSuffix(r.URL.Path, "/move")) ||
 		(strings.HasPrefix(r.URL.Path, "/personnel/people/") && strings.HasSuffix(r.URL.Path, "/photo")) {
 		return s.cfg.MaxUploadBytes
 	}
 	return s.cfg.MaxBodyBytes
+}
+
+// areaImportLimit bounds an import of responsibility areas: a GeoJSON file
+// of a city's areas, thousands of shop fronts under 门前三包 among them, is
+// read whole and decoded in memory.
+func (s *Server) areaImportLimit() int64 {
+	return max(s.cfg.MaxBodyBytes, 32<<20)
 }
 
 // importLimit bounds a personnel Excel import: the sheet reader's file limit

@@ -39,6 +39,7 @@ type Server struct {
 	identity  *identity.Service
 	calendar  *calendar.Service
 	grid      *grid.Service
+	areas     *grid.AreaService
 	taxonomy  *taxonomy.Service
 	personnel *personnel.Service
 	ledger    *storage.LedgerStore
@@ -63,6 +64,10 @@ type Deps struct {
 	Identity *identity.Service
 	Calendar *calendar.Service
 	Grid     *grid.Service
+	// Areas are the responsibility areas (责任区); nil builds a service
+	// over DB. Hand the one the case service suggests departments from, so
+	// that an import through the API is seen by both at once.
+	Areas    *grid.AreaService
 	Taxonomy *taxonomy.Service
 	Ledger   *storage.LedgerStore
 	Urban    *urban.Service
@@ -84,12 +89,15 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
+	if d.Areas == nil {
+		d.Areas = grid.NewAreaService(storage.NewGridStore(d.DB), storage.NewIdentityStore(d.DB), ids.New, nil)
+	}
 	if d.Personnel == nil {
 		d.Personnel = personnel.NewService(storage.NewPersonnelStore(d.DB), ids.New, nil,
 			personnel.Options{MinPer10k: float64(d.Config.PersonnelMinPer10k)})
 	}
 	return &Server{personnel: d.Personnel,
-		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, taxonomy: d.Taxonomy,
+		cfg: d.Config, db: d.DB, identity: d.Identity, calendar: d.Calendar, grid: d.Grid, areas: d.Areas, taxonomy: d.Taxonomy,
 		ledger: d.Ledger, urban: d.Urban, i18n: d.I18n, log: d.Log,
 		pages: p, metrics: newMetrics(reg), registry: reg, startedAt: time.Now(),
 		throttle: newLoginThrottle(d.Config.LoginClientLimit, d.Config.LoginClientWindow), proxies: proxies,

@@ -42,6 +42,7 @@ type app struct {
 	Taxonomy *taxonomy.Service
 	Urban    *urban.Service
 	Grid     *grid.Service
+	Areas    *grid.AreaService
 	I18n     *i18n.Bundle
 	Config   config.Config
 	logs     *logBuffer
@@ -78,6 +79,10 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	if _, _, err := demo.LoadGrid(ctx, gridSvc); err != nil {
 		tb.Fatalf("load demo grid: %v", err)
 	}
+	areaSvc := grid.NewAreaService(storage.NewGridStore(db), storage.NewIdentityStore(db), ids.New, nil)
+	if _, _, err := demo.LoadAreas(ctx, areaSvc); err != nil {
+		tb.Fatalf("load demo responsibility areas: %v", err)
+	}
 	calSvc := calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)
 	taxSvc := taxonomy.NewService(storage.NewTaxonomyStore(db), storage.NewIdentityStore(db), calSvc, ids.New, nil)
 	if _, _, err := demo.LoadCategories(ctx, taxSvc); err != nil {
@@ -89,7 +94,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	}
 	cases := urban.NewService(urban.Deps{Store: storage.NewUrbanStore(db), Units: storage.NewIdentityStore(db),
 		Categories: urban.Catalogue{Taxonomy: taxSvc}, Calendar: calSvc, Grid: gridSvc, Evidence: blobs,
-		Config: urban.DefaultConfig(), NewID: ids.New})
+		Config: urban.DefaultConfig(), NewID: ids.New, Areas: areaSvc})
 	bundle, err := i18n.New()
 	if err != nil {
 		tb.Fatalf("i18n: %v", err)
@@ -104,7 +109,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 			}
 		}
 	})
-	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calSvc, Grid: gridSvc, Taxonomy: taxSvc, Ledger: storage.NewLedgerStore(db), Urban: cases, I18n: bundle,
+	srv, err := web.New(web.Deps{Config: cfg, DB: db, Identity: svc, Calendar: calSvc, Grid: gridSvc, Areas: areaSvc, Taxonomy: taxSvc, Ledger: storage.NewLedgerStore(db), Urban: cases, I18n: bundle,
 		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		tb.Fatalf("web.New: %v", err)
@@ -119,7 +124,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	client.Timeout = 30 * time.Second
 	// Redirects are part of what the tests check.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &app{URL: ts.URL, DB: db, Identity: svc, Taxonomy: taxSvc, Urban: cases, Grid: gridSvc, I18n: bundle, Config: cfg, logs: logs, client: client}
+	return &app{URL: ts.URL, DB: db, Identity: svc, Taxonomy: taxSvc, Urban: cases, Grid: gridSvc, Areas: areaSvc, I18n: bundle, Config: cfg, logs: logs, client: client}
 }
 
 // T translates key into lang, as the server would.
