@@ -404,11 +404,15 @@ func (s *LedgerStore) readSpanPostgres(ctx context.Context, sp span, b *batcher)
 			return mapErr(err, "")
 		}
 		defer rows.Close()
-		if err := checkLedgerColumns(rows.FieldDescriptions()); err != nil {
-			return err
-		}
 		var t textBatch
+		checked := false
 		for rows.Next() {
+			if !checked { // the columns are described once the first row has come
+				if err := checkLedgerColumns(rows.FieldDescriptions()); err != nil {
+					return err
+				}
+				checked = true
+			}
 			if err := t.add(&b.recs, rows.RawValues()); err != nil {
 				return err
 			}

@@ -725,3 +725,24 @@ func TestLedgerMigrationDroppingUniquePrevHashKeepsEveryRecord(t *testing.T) {
 		}
 	})
 }
+
+// On PostgreSQL verify takes the columns in binary form; a column whose type
+// was altered behind the application's back is reported, not misread.
+func TestLedgerRecordsReportsAColumnOfAnotherTypeOnPostgres(t *testing.T) {
+	// Two handles, as the server and a later `chengguan ledger verify`.
+	db, verifier := openTwice(t, storagetest.PostgresDSN(t))
+	ctx := context.Background()
+	if _, err := storage.NewLedgerStore(db).Append(ctx, benchRecord(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC), 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Transact(ctx, func(q storage.Querier) error {
+		_, err := q.ExecContext(ctx, `ALTER TABLE ledger ALTER COLUMN reason TYPE varchar(200)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ledger.Verify(storage.NewLedgerStore(verifier).Records(ctx), ledger.Options{})
+	if err == nil || errors.Is(err, ledger.ErrTampered) || !strings.Contains(err.Error(), "column reason") {
+		t.Fatalf("verify over a reason column of type varchar: %v; want an error naming the column", err)
+	}
+}
