@@ -373,11 +373,24 @@ func (s *Service) VerifyOpen311Key(ctx context.Context, key string) (*Open311Key
 	if !strings.HasPrefix(key, open311Prefix) || len(key) > 128 {
 		return nil, apperr.New(apperr.Forbidden, "open311.key_invalid")
 	}
-	k, err := s.store.Open311KeyByHash(ctx, HashSecret(key))
+	hash := HashSecret(key)
+	now := s.now()
+	// A client posts many reports with one key: its record is cached like a
+	// session's (a revocation on this node drops it at once).
+	if k, ok := s.cache.getOpen311("open311:"+hash, now); ok {
+		return k, nil
+	}
+	gen := s.cache.generation()
+	k, err := s.store.Open311KeyByHash(ctx, hash)
 	if apperr.Is(err, apperr.NotFound) || (err == nil && !k.RevokedAt.IsZero()) {
 		return nil, apperr.New(apperr.Forbidden, "open311.key_invalid")
 	}
-	return k, err
+	if err != nil {
+		return nil, err
+	}
+	c := *k
+	s.cache.putOpen311("open311:"+hash, &c, gen, now)
+	return k, nil
 }
 
 // Open311Keys lists every Open311 key, revoked ones too.

@@ -10,7 +10,7 @@ import (
 // client's burst of requests costs one database lookup rather than three per
 // request. Every write the service makes bumps the generation and so drops
 // every entry on this node at once; on other nodes of a cluster a revoked
-// session or token stays usable for at most the TTL (Options.AuthCacheTTL).
+// session, token or Open311 key stays usable for at most the TTL (Options.AuthCacheTTL).
 type authCache struct {
 	ttl     time.Duration
 	gen     atomic.Uint64
@@ -21,6 +21,7 @@ type authCache struct {
 type authEntry struct {
 	actor   *Actor
 	account *Account
+	open311 *Open311Key // for an Open311 api_key: the key, nothing else
 	gen     uint64
 	until   time.Time
 }
@@ -48,8 +49,32 @@ func (c *authCache) get(key string, now time.Time) (*Actor, *Account, bool) {
 	return &actor, &account, true
 }
 
+// getOpen311 is get for an Open311 api_key's record.
+func (c *authCache) getOpen311(key string, now time.Time) (*Open311Key, bool) {
+	if c.ttl <= 0 {
+		return nil, false
+	}
+	c.mu.RLock()
+	e, ok := c.entries[key]
+	c.mu.RUnlock()
+	if !ok || e.open311 == nil || e.gen != c.gen.Load() || !now.Before(e.until) {
+		return nil, false
+	}
+	k := *e.open311
+	return &k, true
+}
+
 // put stores an entry valid until the earlier of the TTL and limit.
 func (c *authCache) put(key string, actor *Actor, account *Account, gen uint64, now, limit time.Time) {
+	c.store(key, authEntry{actor: actor, account: account, gen: gen}, now, limit)
+}
+
+// putOpen311 stores an Open311 key's record.
+func (c *authCache) putOpen311(key string, k *Open311Key, gen uint64, now time.Time) {
+	c.store(key, authEntry{open311: k, gen: gen}, now, time.Time{})
+}
+
+func (c *authCache) store(key string, e authEntry, now, limit time.Time) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -69,7 +94,8 @@ func (c *authCache) put(key string, actor *Actor, account *Account, gen uint64, 
 			c.entries = map[string]authEntry{}
 		}
 	}
-	c.entries[key] = authEntry{actor: actor, account: account, gen: gen, until: until}
+	e.until = until
+	c.entries[key] = e
 }
 
 // generation is read before a lookup so that a write racing with it makes

@@ -33,7 +33,7 @@ type Options struct {
 	SlowAfter int
 	LockAfter int
 	MaxDelay  time.Duration
-	// AuthCacheTTL is how long a resolved session or API token is reused
+	// AuthCacheTTL is how long a resolved session, API token or Open311 key is reused
 	// without a database lookup; negative disables the cache.
 	AuthCacheTTL time.Duration
 	// Now is the clock; tests replace it.

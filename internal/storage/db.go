@@ -135,8 +135,11 @@ func openSQLite(path string) (*DB, error) {
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
 	// The writer checkpoints only when the WAL has grown large (~40 MB); a
 	// background checkpointer (checkpointer) copies the WAL into the database
-	// between commits instead, so that a commit rarely waits for it.
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(10000)")
+	// between commits instead, so that a commit rarely waits for it. Its
+	// temporary files are in memory (temp_store=MEMORY): each job of a group
+	// commit runs in a savepoint, whose sub-journal would otherwise be a file
+	// written for every page a later job of the batch changes again.
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(10000)&_pragma=temp_store(2)")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}

@@ -36,6 +36,7 @@ func BenchmarkOpen311Post(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			_, _ = io.Copy(io.Discard, resp.Body) // read to the end, or the connection is not reused
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
 				b.Fatalf("status %d", resp.StatusCode)
