@@ -57,7 +57,9 @@ func DigestBytes(b []byte) string {
 // not sure to render exactly as the slow one does goes the slow way.
 func canonicalJSON(raw []byte) ([]byte, error) {
 	c := canonicalizer{in: raw}
-	if out, ok := c.value(nil); ok && c.pos == len(raw) {
+	// The fast path takes compact JSON only and reorders it: the output is
+	// exactly as long as the input.
+	if out, ok := c.value(make([]byte, 0, len(raw))); ok && c.pos == len(raw) {
 		return out, nil
 	}
 	return canonicalJSONSlow(raw)
@@ -91,7 +93,12 @@ type canonicalizer struct {
 	pos int
 }
 
-type member struct{ key, out []byte }
+// member is an object member: its key with the quotes, and where its
+// rendered value lies in the object's buffer of values.
+type member struct {
+	key    []byte
+	lo, hi int
+}
 
 func (c *canonicalizer) value(dst []byte) ([]byte, bool) {
 	if c.pos >= len(c.in) {
@@ -149,7 +156,12 @@ func (c *canonicalizer) object(dst []byte) ([]byte, bool) {
 		c.pos++
 		return append(dst, "{}"...), true
 	}
-	var ms []member
+	// The members' values are rendered one after the other into one buffer,
+	// then copied out in the order of their keys: one buffer per object
+	// rather than one per member.
+	var room [16]member // most objects have fewer members: no allocation for them
+	ms := room[:0]
+	var vals []byte
 	for {
 		if c.pos >= len(c.in) || c.in[c.pos] != '"' {
 			return dst, false
@@ -159,11 +171,11 @@ func (c *canonicalizer) object(dst []byte) ([]byte, bool) {
 			return dst, false
 		}
 		c.pos++
-		out, ok := c.value(nil)
-		if !ok || c.pos >= len(c.in) {
+		lo := len(vals)
+		if vals, ok = c.value(vals); !ok || c.pos >= len(c.in) {
 			return dst, false
 		}
-		ms = append(ms, member{key: k, out: out})
+		ms = append(ms, member{key: k, lo: lo, hi: len(vals)})
 		if c.in[c.pos] == '}' {
 			c.pos++
 			break
@@ -186,7 +198,7 @@ func (c *canonicalizer) object(dst []byte) ([]byte, bool) {
 		}
 		dst = append(dst, m.key...)
 		dst = append(dst, ':')
-		dst = append(dst, m.out...)
+		dst = append(dst, vals[m.lo:m.hi]...)
 	}
 	return append(dst, '}'), true
 }

@@ -95,8 +95,19 @@ func Seal(prev Head, r Record) (Record, error) {
 	if err := r.Validate(); err != nil {
 		return Record{}, err
 	}
-	r.Hash = hashHex(appendEncoding(nil, &r, r.Seq))
+	r.Hash = hashHex(appendEncoding(make([]byte, 0, encodingLen(&r)), &r, r.Seq))
 	return r, nil
+}
+
+// encodingLen is the length of r's encoding, so that Seal, paid inside every
+// state change's transaction, allocates its buffer once instead of growing it.
+func encodingLen(r *Record) int {
+	n := 4 + len(Version) + 8 + 8
+	for _, s := range [...]string{r.ID, r.ActorID, r.Role, r.UnitID, r.Action, r.Subject.Kind,
+		r.Subject.ID, r.Before, r.After, r.Reason, r.PrevHash} {
+		n += 4 + len(s)
+	}
+	return n
 }
 
 // RecordHash computes the hash r.Hash should hold, from every other field of r.
@@ -186,7 +197,9 @@ func appendStr(dst []byte, s string) []byte {
 
 func hashHex(msg []byte) string {
 	sum := sha256.Sum256(msg)
-	return hex.EncodeToString(sum[:])
+	var h [64]byte
+	hex.Encode(h[:], sum[:])
+	return string(h[:])
 }
 
 func isHex64(s string) bool { return isHexN(s, 64) }

@@ -240,3 +240,13 @@ func TestRecordHashRefusesMalformedRecord(t *testing.T) {
 		t.Fatalf("RecordHash error = %v, want ErrInvalid", err)
 	}
 }
+
+func TestEncodingLenIsTheLengthOfTheEncoding(t *testing.T) {
+	rs := []Record{{}, draft(1), draft(12345)}
+	rs[2].Reason = "很长的原因 " + strings.Repeat("x", 700)
+	for _, r := range rs {
+		if got, want := encodingLen(&r), len(appendEncoding(nil, &r, r.Seq)); got != want {
+			t.Fatalf("encodingLen = %d, the encoding has %d bytes", got, want)
+		}
+	}
+}
