@@ -13,6 +13,7 @@ import (
 
 	"chengguan/internal/storage"
 	"chengguan/internal/storage/storagetest"
+	"chengguan/internal/urban"
 	"chengguan/internal/urban/taxonomy"
 )
 
@@ -222,12 +223,16 @@ func TestIndicatorsThroughTheAPI(t *testing.T) {
 		from := today.AddDate(0, 0, -1).Format("2006-01-02")
 		to := today.AddDate(0, 0, 2).Format("2006-01-02")
 		var table struct {
+			Indicators []struct {
+				Key     string `json:"key"`
+				Name    string `json:"name"`
+				Formula string `json:"formula"`
+			} `json:"indicators"`
 			Groups []struct {
 				Name       string `json:"name"`
 				Indicators []struct {
-					Key     string  `json:"key"`
-					Value   float64 `json:"value"`
-					Formula string  `json:"formula"`
+					Key   string  `json:"key"`
+					Value float64 `json:"value"`
 				} `json:"indicators"`
 			} `json:"groups"`
 			Total struct {
@@ -240,9 +245,15 @@ func TestIndicatorsThroughTheAPI(t *testing.T) {
 		if table.Total.Counts.Filed != 1 || len(table.Groups) != 1 || table.Groups[0].Name != "建设路街道" {
 			t.Fatalf("indicators: %+v", table)
 		}
-		for _, in := range table.Groups[0].Indicators {
-			if in.Formula == "" || strings.HasPrefix(in.Formula, "indicator.") {
-				t.Fatalf("indicator %s has no formula", in.Key)
+		if len(table.Indicators) != len(urban.IndicatorKeys()) || len(table.Groups[0].Indicators) != len(table.Indicators) {
+			t.Fatalf("indicators: %d defined, %d in the group", len(table.Indicators), len(table.Groups[0].Indicators))
+		}
+		for i, in := range table.Indicators {
+			if in.Formula == "" || strings.HasPrefix(in.Formula, "indicator.") || strings.HasPrefix(in.Name, "indicator.") {
+				t.Fatalf("indicator %s has no name or formula: %+v", in.Key, in)
+			}
+			if table.Groups[0].Indicators[i].Key != in.Key {
+				t.Fatalf("the group's values are not in the table's order: %+v", table.Groups[0].Indicators)
 			}
 		}
 		a.loginDemo(t, "supervisor").getJSON(t, "/api/v1/indicators?from="+to+"&to="+from).wantError(t, http.StatusBadRequest, "invalid")

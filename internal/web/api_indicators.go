@@ -29,16 +29,22 @@ type indicatorsInput struct {
 
 // IndicatorView is one indicator of a group.
 type IndicatorView struct {
-	Key     string  `json:"key"`
-	Name    string  `json:"name"`
-	Value   float64 `json:"value" doc:"a count, or a rate in percent"`
-	Rate    bool    `json:"rate"`
-	Num     int     `json:"numerator,omitempty"`
-	Den     int     `json:"denominator,omitempty"`
-	Formula string  `json:"formula"`
+	Key   string  `json:"key"`
+	Value float64 `json:"value" doc:"a count, or a rate in percent"`
+	Num   int     `json:"numerator,omitempty"`
+	Den   int     `json:"denominator,omitempty"`
 }
 
-// IndicatorGroup is one row of the table.
+// IndicatorDef names an indicator and gives its formula, once for the whole table.
+type IndicatorDef struct {
+	Key     string `json:"key"`
+	Name    string `json:"name"`
+	Rate    bool   `json:"rate" doc:"the value is a rate in percent, of numerator over denominator"`
+	Formula string `json:"formula"`
+}
+
+// IndicatorGroup is one row of the table: its values in the order of the table's
+// indicators.
 type IndicatorGroup struct {
 	Key        string          `json:"key"`
 	Name       string          `json:"name"`
@@ -48,11 +54,12 @@ type IndicatorGroup struct {
 
 // IndicatorTable is the answer of GET /indicators.
 type IndicatorTable struct {
-	Dimension string           `json:"dimension"`
-	From      time.Time        `json:"from"`
-	To        time.Time        `json:"to"`
-	Groups    []IndicatorGroup `json:"groups"`
-	Total     IndicatorGroup   `json:"total"`
+	Dimension  string           `json:"dimension"`
+	From       time.Time        `json:"from"`
+	To         time.Time        `json:"to"`
+	Indicators []IndicatorDef   `json:"indicators"`
+	Groups     []IndicatorGroup `json:"groups"`
+	Total      IndicatorGroup   `json:"total"`
 }
 
 type indicatorsOutput struct{ Body IndicatorTable }
@@ -78,13 +85,16 @@ func (s *Server) indicatorTable(ctx context.Context, rep urban.IndicatorReport) 
 	group := func(key, name string, c urban.Counts) IndicatorGroup {
 		g := IndicatorGroup{Key: key, Name: name, Counts: c}
 		for _, in := range c.Indicators() {
-			g.Indicators = append(g.Indicators, IndicatorView{Key: in.Key, Name: loc.T("indicator."+in.Key, nil),
-				Value: in.Value, Rate: in.Rate, Num: in.Num, Den: in.Den, Formula: loc.T("indicator."+in.Key+".formula", nil)})
+			g.Indicators = append(g.Indicators, IndicatorView{Key: in.Key, Value: in.Value, Num: in.Num, Den: in.Den})
 		}
 		return g
 	}
 	t := IndicatorTable{Dimension: string(rep.Dimension), From: rep.From, To: rep.To, Groups: []IndicatorGroup{},
 		Total: group("", loc.T("indicator.total", nil), rep.Total)}
+	for _, in := range rep.Total.Indicators() {
+		t.Indicators = append(t.Indicators, IndicatorDef{Key: in.Key, Name: loc.T("indicator."+in.Key, nil), Rate: in.Rate,
+			Formula: loc.T("indicator."+in.Key+".formula", nil)})
+	}
 	for _, g := range rep.Groups {
 		name := g.Name
 		if rep.Dimension == urban.ByInspector {
