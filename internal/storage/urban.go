@@ -131,7 +131,7 @@ func (s *UrbanStore) CreateCase(ctx context.Context, c *urban.Case, contact urba
 			args...); err != nil {
 			return mapErr(err, "case.duplicate_submission")
 		}
-		if err := writeFacts(ctx, q, c, false); err != nil {
+		if err := writeFacts(ctx, q, c, nil); err != nil {
 			return err
 		}
 		if !contact.Empty() {
@@ -165,6 +165,20 @@ func (s *UrbanStore) UpdateCase(ctx context.Context, c *urban.Case, evs []urban.
 	}
 	vals = append(vals, c.ID, c.Version-1)
 	return s.db.Transact(ctx, func(q Querier) error {
+		// The facts rows the case has now are keyed by what it holds now.
+		var was urban.Case
+		var channel string
+		var filed, dispatched, due, handled, closed sql.NullInt64
+		var reported int64
+		err := q.QueryRowContext(ctx, `SELECT reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
+			unit_id, department_id, grid_code, channel, reporter_id FROM cases WHERE id = $1`, c.ID).Scan(&reported,
+			&filed, &dispatched, &due, &handled, &closed, &was.UnitID, &was.DepartmentID, &was.GridCode, &channel, &was.ReporterID)
+		if err != nil {
+			return mapErr(err, "case.not_found")
+		}
+		was.ID, was.Channel, was.ReportedAt = c.ID, urban.Channel(channel), fromMs(reported)
+		was.FiledAt, was.DispatchedAt, was.HandleDue = fromNullMs(filed), fromNullMs(dispatched), fromNullMs(due)
+		was.HandledAt, was.ClosedAt = fromNullMs(handled), fromNullMs(closed)
 		res, err := q.ExecContext(ctx, `UPDATE cases SET `+strings.Join(set, ", ")+
 			fmt.Sprintf(` WHERE id = $%d AND version = $%d`, len(vals)-1, len(vals)), vals...)
 		if err != nil {
@@ -175,7 +189,7 @@ func (s *UrbanStore) UpdateCase(ctx context.Context, c *urban.Case, evs []urban.
 		} else if n == 0 {
 			return apperr.New(apperr.Conflict, "case.changed_meanwhile")
 		}
-		if err := writeFacts(ctx, q, c, true); err != nil {
+		if err := writeFacts(ctx, q, c, &was); err != nil {
 			return err
 		}
 		return writeCaseChange(ctx, q, evs, atts, recs)
@@ -191,17 +205,46 @@ const (
 // factsBucket is the bucket of an instant in Unix ms.
 func factsBucket(at int64) int64 { return (at + factsOffset) / factsWidth }
 
-// writeFacts keeps the indicators' rows of a case (case_facts) in step with the case:
-// one row per bucket that one of its instants falls in. replace drops the rows it had.
-func writeFacts(ctx context.Context, q Querier, c *urban.Case, replace bool) error {
-	if replace {
-		if _, err := q.ExecContext(ctx, `DELETE FROM case_facts WHERE case_id = $1`, c.ID); err != nil {
-			return mapErr(err, "")
-		}
-	}
-	inspector := ""
+// caseFacts are the keys and the bit masks of a case's case_facts rows: one row per
+// bucket that one of its instants falls in, in the order of the instants.
+type caseFacts struct {
+	inspector string
+	buckets   []int64
+	here      map[int64]int
+}
+
+func factsOf(c *urban.Case) caseFacts {
+	f := caseFacts{here: map[int64]int{}}
 	if c.Channel == urban.ChannelInspector {
-		inspector = c.ReporterID
+		f.inspector = c.ReporterID
+	}
+	// The bits of here are in the order of the column's comment (migration 00009).
+	for i, t := range []time.Time{c.ReportedAt, c.FiledAt, c.DispatchedAt, c.HandleDue, c.HandledAt, c.ClosedAt} {
+		if t.IsZero() {
+			continue
+		}
+		b := factsBucket(ms(t))
+		if _, ok := f.here[b]; !ok {
+			f.buckets = append(f.buckets, b)
+		}
+		f.here[b] |= 1 << i
+	}
+	return f
+}
+
+// writeFacts keeps the indicators' rows of a case (case_facts) in step with the case.
+// was, when set, is what the case held before (its instants and grouping keys): the
+// rows it had are deleted by their whole key.
+func writeFacts(ctx context.Context, q Querier, c *urban.Case, was *urban.Case) error {
+	if was != nil {
+		old := factsOf(was)
+		for _, b := range old.buckets {
+			if _, err := q.ExecContext(ctx, `DELETE FROM case_facts WHERE bucket = $1 AND unit_id = $2 AND department_id = $3
+				AND grid_code = $4 AND inspector_id = $5 AND case_id = $6`,
+				b, was.UnitID, was.DepartmentID, was.GridCode, old.inspector, was.ID); err != nil {
+				return mapErr(err, "")
+			}
+		}
 	}
 	flag := func(ok bool) int {
 		if ok {
@@ -211,28 +254,15 @@ func writeFacts(ctx context.Context, q Querier, c *urban.Case, replace bool) err
 	}
 	onTime := !c.HandledAt.IsZero() && !c.HandleDue.IsZero() && !c.HandledAt.After(c.HandleDue)
 	late := !c.HandledAt.IsZero() && !c.HandleDue.IsZero() && c.HandledAt.After(c.HandleDue)
-	// here is the bit mask of the instants in each bucket, in the order of the column's
-	// comment (migration 00009).
-	here := map[int64]int{}
-	var buckets []int64
-	for i, t := range []time.Time{c.ReportedAt, c.FiledAt, c.DispatchedAt, c.HandleDue, c.HandledAt, c.ClosedAt} {
-		if t.IsZero() {
-			continue
-		}
-		b := factsBucket(ms(t))
-		if _, ok := here[b]; !ok {
-			buckets = append(buckets, b)
-		}
-		here[b] |= 1 << i
-	}
-	for _, b := range buckets {
+	f := factsOf(c)
+	for _, b := range f.buckets {
 		if _, err := q.ExecContext(ctx, `INSERT INTO case_facts (bucket, case_id, here, reported_at, filed_at,
 			dispatched_at, handle_due, handled_at, closed_at, reworked, extended, on_time, handled_late, department_id,
 			unit_id, grid_code, inspector_id, unit_path, department_path)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-			b, c.ID, here[b], ms(c.ReportedAt), nullMs(c.FiledAt), nullMs(c.DispatchedAt), nullMs(c.HandleDue),
+			b, c.ID, f.here[b], ms(c.ReportedAt), nullMs(c.FiledAt), nullMs(c.DispatchedAt), nullMs(c.HandleDue),
 			nullMs(c.HandledAt), nullMs(c.ClosedAt), flag(c.Reworks > 0), flag(c.Extensions > 0), flag(onTime), flag(late),
-			c.DepartmentID, c.UnitID, c.GridCode, inspector, c.UnitPath, c.DepartmentPath); err != nil {
+			c.DepartmentID, c.UnitID, c.GridCode, f.inspector, c.UnitPath, c.DepartmentPath); err != nil {
 			return mapErr(err, "")
 		}
 	}
@@ -786,7 +816,7 @@ func (s *UrbanStore) ImportCases(ctx context.Context, cases []urban.Case, events
 			if _, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES (`+placeholders(len(args))+`)`, args...); err != nil {
 				return mapErr(err, "")
 			}
-			if err := writeFacts(ctx, q, c, false); err != nil {
+			if err := writeFacts(ctx, q, c, nil); err != nil {
 				return err
 			}
 			for _, ev := range events[i] {

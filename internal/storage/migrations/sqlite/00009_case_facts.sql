@@ -8,6 +8,8 @@
 -- that puts it in the period (see CountBy).
 --
 -- bucket = (instant in Unix ms + 8 h) / 7 days: weeks of Asia/Shanghai days (no DST).
+-- A change deletes the case's rows by their whole key, computed from what the case
+-- held before, so no index on case_id is needed.
 CREATE TABLE case_facts (
     bucket          BIGINT NOT NULL,
     case_id         TEXT NOT NULL,
@@ -84,8 +86,6 @@ INSERT INTO case_facts (bucket, case_id, here, reported_at, filed_at, dispatched
         department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
         unit_path, department_path
     FROM cases WHERE closed_at IS NOT NULL;
-CREATE INDEX case_facts_case ON case_facts (case_id);
-
 -- Only the indicators' scan of the cases used these.
 DROP INDEX cases_filed_at;
 DROP INDEX cases_dispatched_at;
