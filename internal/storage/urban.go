@@ -729,20 +729,20 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now t
 		isClosed := "((" + due + " AND closed_at < " + t + ") OR (" + closed + " AND " + dueOut + "))"
 		dueHandle := "(" + due + " OR (" + handled + " AND " + dueOut + "))"
 		isHandled := "((" + due + " AND handled_at < " + t + ") OR (" + handled + " AND " + dueOut + "))"
-		sum := func(cond string) string { return "COUNT(*) FILTER (WHERE " + cond + ")" }
+		count := func(cond string) string { return "COUNT(*) FILTER (WHERE " + cond + ")" }
 		sel := strings.Join([]string{
-			sum(at("reported_at", 1)),
-			sum(at("reported_at", 1) + " AND filed_at IS NOT NULL"),
-			sum(at("filed_at", 2)),
-			sum(at("dispatched_at", 4)),
-			sum(dueClose),
-			sum(isClosed),
-			sum(isClosed + " AND on_time = 1"),
-			sum(dueHandle),
-			sum(isHandled),
-			sum(dueHandle + " AND (handled_late = 1 OR (handled_at IS NULL AND handle_due < " + lateBy + "))"),
-			sum(at("dispatched_at", 4) + " AND reworked = 1"),
-			sum(at("dispatched_at", 4) + " AND extended = 1"),
+			count(at("reported_at", 1)),
+			count(at("reported_at", 1) + " AND filed_at IS NOT NULL"),
+			count(at("filed_at", 2)),
+			count(at("dispatched_at", 4)),
+			count(dueClose),
+			count(isClosed),
+			count(isClosed + " AND on_time = 1"),
+			count(dueHandle),
+			count(isHandled),
+			count(dueHandle + " AND (handled_late = 1 OR (handled_at IS NULL AND handle_due < " + lateBy + "))"),
+			count(at("dispatched_at", 4) + " AND reworked = 1"),
+			count(at("dispatched_at", 4) + " AND extended = 1"),
 		}, ", ")
 		if inner {
 			if hi-lo < 2 {
