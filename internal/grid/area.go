@@ -335,20 +335,8 @@ func MarshalAreasGeoJSON(areas []Area, unitName func(code string) string) ([]byt
 		Kind       string   `json:"kind,omitempty"`
 		Categories []string `json:"categories"`
 	}
-	type geom struct {
-		Type        string           `json:"type"`
-		Coordinates orb.MultiPolygon `json:"coordinates"`
-	}
-	type feature struct {
-		Type       string `json:"type"`
-		Geometry   geom   `json:"geometry"`
-		Properties props  `json:"properties"`
-	}
-	fc := struct {
-		Type     string    `json:"type"`
-		Features []feature `json:"features"`
-	}{Type: "FeatureCollection", Features: make([]feature, 0, len(areas))}
-	for _, a := range areas {
+	return marshalFeatures(len(areas), func(i int) (orb.MultiPolygon, props) {
+		a := areas[i]
 		p := props{Code: a.Code, Name: a.Name, UnitCode: a.UnitCode, Kind: a.Kind, Categories: a.Categories}
 		if p.Categories == nil {
 			p.Categories = []string{}
@@ -356,10 +344,8 @@ func MarshalAreasGeoJSON(areas []Area, unitName func(code string) string) ([]byt
 		if unitName != nil {
 			p.UnitName = unitName(a.UnitCode)
 		}
-		fc.Features = append(fc.Features, feature{Type: "Feature", Geometry: geom{Type: "MultiPolygon", Coordinates: a.Geometry},
-			Properties: p})
-	}
-	return json.Marshal(fc)
+		return a.Geometry, p
+	})
 }
 
 // JoinCategories and SplitCategories are how a store keeps Categories in one text column:

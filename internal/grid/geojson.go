@@ -106,28 +106,34 @@ func MarshalGeoJSON(cells []Cell) ([]byte, error) {
 		DistrictCode  string `json:"district_code,omitempty"`
 		DistrictName  string `json:"district_name,omitempty"`
 	}
+	return marshalFeatures(len(cells), func(i int) (orb.MultiPolygon, props) {
+		c := cells[i]
+		return c.Geometry, props{Code: c.Code, Name: c.Name, CommunityCode: c.Community.Code,
+			CommunityName: c.Community.Name, StreetCode: c.Street.Code, StreetName: c.Street.Name,
+			DistrictCode: c.District.Code, DistrictName: c.District.Name}
+	})
+}
+
+// marshalFeatures writes n MultiPolygon features, each with its properties P (a struct,
+// so that keys come in a fixed order), as a GeoJSON FeatureCollection.
+func marshalFeatures[P any](n int, feature func(i int) (orb.MultiPolygon, P)) ([]byte, error) {
 	type geom struct {
 		Type        string           `json:"type"`
 		Coordinates orb.MultiPolygon `json:"coordinates"`
 	}
-	type feature struct {
+	type feat struct {
 		Type       string `json:"type"`
 		Geometry   geom   `json:"geometry"`
-		Properties props  `json:"properties"`
+		Properties P      `json:"properties"`
 	}
 	fc := struct {
-		Type     string    `json:"type"`
-		Features []feature `json:"features"`
-	}{Type: "FeatureCollection", Features: make([]feature, 0, len(cells))}
-	for _, c := range cells {
-		fc.Features = append(fc.Features, feature{
-			Type:     "Feature",
-			Geometry: geom{Type: "MultiPolygon", Coordinates: c.Geometry},
-			Properties: props{Code: c.Code, Name: c.Name,
-				CommunityCode: c.Community.Code, CommunityName: c.Community.Name,
-				StreetCode: c.Street.Code, StreetName: c.Street.Name,
-				DistrictCode: c.District.Code, DistrictName: c.District.Name},
-		})
+		Type     string `json:"type"`
+		Features []feat `json:"features"`
+	}{Type: "FeatureCollection", Features: make([]feat, 0, n)}
+	for i := range n {
+		mp, props := feature(i)
+		fc.Features = append(fc.Features, feat{Type: "Feature", Geometry: geom{Type: "MultiPolygon", Coordinates: mp},
+			Properties: props})
 	}
 	return json.Marshal(fc)
 }
