@@ -258,11 +258,11 @@ func writeFacts(ctx context.Context, q Querier, c *urban.Case, was *urban.Case) 
 	for _, b := range f.buckets {
 		if _, err := q.ExecContext(ctx, `INSERT INTO case_facts (bucket, case_id, here, reported_at, filed_at,
 			dispatched_at, handle_due, handled_at, closed_at, reworked, extended, on_time, handled_late, department_id,
-			unit_id, grid_code, inspector_id, unit_path, department_path)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			unit_id, grid_code, inspector_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			b, c.ID, f.here[b], ms(c.ReportedAt), nullMs(c.FiledAt), nullMs(c.DispatchedAt), nullMs(c.HandleDue),
 			nullMs(c.HandledAt), nullMs(c.ClosedAt), flag(c.Reworks > 0), flag(c.Extensions > 0), flag(onTime), flag(late),
-			c.DepartmentID, c.UnitID, c.GridCode, f.inspector, c.UnitPath, c.DepartmentPath); err != nil {
+			c.DepartmentID, c.UnitID, c.GridCode, f.inspector); err != nil {
 			return mapErr(err, "")
 		}
 	}
@@ -755,7 +755,19 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now t
 			w.add("(" + strings.Join([]string{in("reported_at"), in("filed_at"), in("dispatched_at"), in("handle_due"),
 				in("handled_at"), in("closed_at")}, " OR ") + ")")
 		}
-		caseWhere(&w, urban.Filter{Scope: scope})
+		// A case is in scope when its community or its department is: the rows hold unit
+		// IDs, and the units table says which lie under the scope's roots.
+		if !scope.All {
+			var ors []string
+			for _, p := range scope.Paths {
+				under := "(SELECT CAST(id AS TEXT) FROM units WHERE path LIKE " + w.arg(p+"%") + ")"
+				ors = append(ors, "unit_id IN "+under, "department_id IN "+under)
+			}
+			if len(ors) == 0 {
+				ors = []string{"1=0"}
+			}
+			w.add("(" + strings.Join(ors, " OR ") + ")")
+		}
 		if key == "inspector_id" {
 			w.add("inspector_id <> ''")
 		}

@@ -129,13 +129,27 @@ func TestIndicatorCountsAgreeWithACaseByCaseCountOverAnyPeriod(t *testing.T) {
 		r := rand.New(rand.NewPCG(7, 11))
 		// Cases over 70 days whose instants lie hours to weeks apart, so that a case has
 		// rows in one to several buckets and periods cut through them anywhere.
+		// The two communities, under two streets: a scope is resolved through the units.
+		communities := []string{ids.New(), ids.New()}
+		paths := []string{"/c/s1/" + communities[0] + "/", "/c/s2/" + communities[1] + "/"}
+		if err := db.Transact(ctx, func(q storage.Querier) error {
+			for i, id := range communities {
+				if _, err := q.ExecContext(ctx, `INSERT INTO units (id, code, name, kind, path, created_at, updated_at)
+					VALUES ($1, $2, $3, 'community', $4, 0, 0)`, id, fmt.Sprint("u", i), fmt.Sprint("社区", i), paths[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
 		cases := importCases(t, s, 240, []urban.State{urban.StateReported}, t0)
 		span := func(max time.Duration) time.Duration { return time.Duration(r.Int64N(int64(max))) }
 		for i := range cases {
 			c := &cases[i]
 			c.ReportedAt = t0.Add(span(70 * 24 * time.Hour)).UTC().Truncate(time.Millisecond)
 			c.Channel = []urban.Channel{urban.ChannelInspector, urban.ChannelHotline}[r.IntN(2)]
-			c.UnitID, c.UnitPath = []string{"u1", "u2"}[i%2], []string{"/c/s1/u1/", "/c/s2/u2/"}[i%2]
+			c.UnitID, c.UnitPath = communities[i%2], paths[i%2]
 			c.GridCode = fmt.Sprintf("41990100100100%d", r.IntN(4))
 			c.ReporterID = []string{"insp-a", "insp-b"}[r.IntN(2)]
 			at := c.ReportedAt

@@ -9,7 +9,8 @@
 --
 -- bucket = (instant in Unix ms + 8 h) / 7 days: weeks of Asia/Shanghai days (no DST).
 -- A change deletes the case's rows by their whole key, computed from what the case
--- held before, so no index on case_id is needed.
+-- held before, so no index on case_id is needed. Rows carry unit IDs, not territory
+-- paths: a scope is resolved through the units table (CountBy), which keeps rows small.
 CREATE TABLE case_facts (
     bucket          BIGINT NOT NULL,
     case_id         TEXT NOT NULL,
@@ -30,61 +31,52 @@ CREATE TABLE case_facts (
     unit_id         TEXT NOT NULL,      -- the community
     grid_code       TEXT NOT NULL,
     inspector_id    TEXT NOT NULL,      -- the reporting inspector, '' for other channels
-    unit_path       TEXT NOT NULL,
-    department_path TEXT NOT NULL,
     -- In the order of the groups (unit_id is the community, of the grid), so that a
     -- bucket's rows come grouped by any dimension's key without sorting them.
     PRIMARY KEY (bucket, unit_id, department_id, grid_code, inspector_id, case_id)
 );
 INSERT INTO case_facts (bucket, case_id, here, reported_at, filed_at, dispatched_at, handle_due, handled_at,
-    closed_at, reworked, extended, on_time, handled_late, department_id, unit_id, grid_code, inspector_id, unit_path,
-    department_path)
+    closed_at, reworked, extended, on_time, handled_late, department_id, unit_id, grid_code, inspector_id)
     SELECT (reported_at + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (reported_at + 28800000) / 604800000 THEN 32 ELSE 0 END,
         reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
         CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
-        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
-        unit_path, department_path
+        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END
     FROM cases WHERE reported_at IS NOT NULL
     UNION
     SELECT (filed_at + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (filed_at + 28800000) / 604800000 THEN 32 ELSE 0 END,
         reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
         CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
-        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
-        unit_path, department_path
+        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END
     FROM cases WHERE filed_at IS NOT NULL
     UNION
     SELECT (dispatched_at + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (dispatched_at + 28800000) / 604800000 THEN 32 ELSE 0 END,
         reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
         CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
-        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
-        unit_path, department_path
+        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END
     FROM cases WHERE dispatched_at IS NOT NULL
     UNION
     SELECT (handle_due + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (handle_due + 28800000) / 604800000 THEN 32 ELSE 0 END,
         reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
         CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
-        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
-        unit_path, department_path
+        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END
     FROM cases WHERE handle_due IS NOT NULL
     UNION
     SELECT (handled_at + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (handled_at + 28800000) / 604800000 THEN 32 ELSE 0 END,
         reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
         CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
-        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
-        unit_path, department_path
+        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END
     FROM cases WHERE handled_at IS NOT NULL
     UNION
     SELECT (closed_at + 28800000) / 604800000, id, CASE WHEN (reported_at + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 1 ELSE 0 END + CASE WHEN (filed_at + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 2 ELSE 0 END + CASE WHEN (dispatched_at + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 4 ELSE 0 END + CASE WHEN (handle_due + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 8 ELSE 0 END + CASE WHEN (handled_at + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 16 ELSE 0 END + CASE WHEN (closed_at + 28800000) / 604800000 = (closed_at + 28800000) / 604800000 THEN 32 ELSE 0 END,
         reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
         CASE WHEN reworks > 0 THEN 1 ELSE 0 END, CASE WHEN extensions > 0 THEN 1 ELSE 0 END,
         CASE WHEN handled_at <= handle_due THEN 1 ELSE 0 END, CASE WHEN handled_at > handle_due THEN 1 ELSE 0 END,
-        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END,
-        unit_path, department_path
+        department_id, unit_id, grid_code, CASE WHEN channel = 'inspector' THEN reporter_id ELSE '' END
     FROM cases WHERE closed_at IS NOT NULL;
 -- Only the indicators' scan of the cases used these.
 DROP INDEX cases_filed_at;
