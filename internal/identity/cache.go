@@ -35,13 +35,8 @@ func newAuthCache(ttl time.Duration) *authCache {
 }
 
 func (c *authCache) get(key string, now time.Time) (*Actor, *Account, bool) {
-	if c.ttl <= 0 {
-		return nil, nil, false
-	}
-	c.mu.RLock()
-	e, ok := c.entries[key]
-	c.mu.RUnlock()
-	if !ok || e.gen != c.gen.Load() || !now.Before(e.until) {
+	e, ok := c.live(key, now)
+	if !ok || e.actor == nil {
 		return nil, nil, false
 	}
 	// Copies, so a caller that edits its values cannot change the cache.
@@ -51,17 +46,26 @@ func (c *authCache) get(key string, now time.Time) (*Actor, *Account, bool) {
 
 // getOpen311 is get for an Open311 api_key's record.
 func (c *authCache) getOpen311(key string, now time.Time) (*Open311Key, bool) {
-	if c.ttl <= 0 {
-		return nil, false
-	}
-	c.mu.RLock()
-	e, ok := c.entries[key]
-	c.mu.RUnlock()
-	if !ok || e.open311 == nil || e.gen != c.gen.Load() || !now.Before(e.until) {
+	e, ok := c.live(key, now)
+	if !ok || e.open311 == nil {
 		return nil, false
 	}
 	k := *e.open311
 	return &k, true
+}
+
+// live returns the entry of key if it is of the current generation and not expired.
+func (c *authCache) live(key string, now time.Time) (authEntry, bool) {
+	if c.ttl <= 0 {
+		return authEntry{}, false
+	}
+	c.mu.RLock()
+	e, ok := c.entries[key]
+	c.mu.RUnlock()
+	if !ok || e.gen != c.gen.Load() || !now.Before(e.until) {
+		return authEntry{}, false
+	}
+	return e, true
 }
 
 // put stores an entry valid until the earlier of the TTL and limit.

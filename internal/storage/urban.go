@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -166,19 +167,12 @@ func (s *UrbanStore) UpdateCase(ctx context.Context, c *urban.Case, evs []urban.
 	vals = append(vals, c.ID, c.Version-1)
 	return s.db.Transact(ctx, func(q Querier) error {
 		// The facts rows the case has now are keyed by what it holds now.
-		var was urban.Case
-		var channel string
-		var filed, dispatched, due, handled, closed sql.NullInt64
-		var reported int64
-		err := q.QueryRowContext(ctx, `SELECT reported_at, filed_at, dispatched_at, handle_due, handled_at, closed_at,
-			unit_id, department_id, grid_code, channel, reporter_id FROM cases WHERE id = $1`, c.ID).Scan(&reported,
-			&filed, &dispatched, &due, &handled, &closed, &was.UnitID, &was.DepartmentID, &was.GridCode, &channel, &was.ReporterID)
-		if err != nil {
-			return mapErr(err, "case.not_found")
+		was, err := scanCase(q.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = $1`, c.ID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.Conflict, "case.changed_meanwhile") // as the versioned UPDATE would say
+		} else if err != nil {
+			return mapErr(err, "")
 		}
-		was.ID, was.Channel, was.ReportedAt = c.ID, urban.Channel(channel), fromMs(reported)
-		was.FiledAt, was.DispatchedAt, was.HandleDue = fromNullMs(filed), fromNullMs(dispatched), fromNullMs(due)
-		was.HandledAt, was.ClosedAt = fromNullMs(handled), fromNullMs(closed)
 		res, err := q.ExecContext(ctx, `UPDATE cases SET `+strings.Join(set, ", ")+
 			fmt.Sprintf(` WHERE id = $%d AND version = $%d`, len(vals)-1, len(vals)), vals...)
 		if err != nil {
@@ -189,7 +183,7 @@ func (s *UrbanStore) UpdateCase(ctx context.Context, c *urban.Case, evs []urban.
 		} else if n == 0 {
 			return apperr.New(apperr.Conflict, "case.changed_meanwhile")
 		}
-		if err := writeFacts(ctx, q, c, &was); err != nil {
+		if err := writeFacts(ctx, q, c, was); err != nil {
 			return err
 		}
 		return writeCaseChange(ctx, q, evs, atts, recs)
