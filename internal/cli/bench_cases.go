@@ -161,7 +161,11 @@ func benchCases(fs *flag.FlagSet) runFunc {
 				n = s.conns
 			}
 			var seq atomic.Uint64
+			pid := srv.cmd.Process.Pid
+			var cpu0 time.Duration
+			var cpuOK bool
 			res, err := loadgen.Run(ctx, loadgen.Plan{
+				Measuring: func() { cpu0, cpuOK = loadgen.ProcessCPU(pid) },
 				NewRequest: func(ctx context.Context) (*http.Request, error) {
 					n := seq.Add(1)
 					return s.request(b, rand.New(rand.NewPCG(n, n*0x9e3779b97f4a7c15)))
@@ -176,6 +180,11 @@ func benchCases(fs *flag.FlagSet) runFunc {
 				mode = fmt.Sprintf("closed loop, %d connections", n)
 			}
 			fmt.Fprintf(w, "\n%s — %s, %s\n%s\n", s.name, s.what, mode, res)
+			if cpu1, ok := loadgen.ProcessCPU(pid); ok && cpuOK && res.Requests > 0 {
+				// What contention on shared cores changes least: the server's own work.
+				fmt.Fprintf(w, "server CPU: %.0f µs a request (%.2f cores)\n",
+					float64((cpu1-cpu0).Microseconds())/float64(res.Requests), (cpu1-cpu0).Seconds()/res.Elapsed.Seconds())
+			}
 			var bars []string
 			if s.minRate > 0 {
 				ok := res.Throughput() >= s.minRate

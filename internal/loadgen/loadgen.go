@@ -28,6 +28,9 @@ type Plan struct {
 	Warmup time.Duration
 	// WantStatus is the status every response must have.
 	WantStatus int
+	// Measuring, if set, is called when the warm-up has ended and the
+	// measured run begins.
+	Measuring func()
 }
 
 // Result summarises a run.
@@ -76,6 +79,9 @@ func Run(ctx context.Context, p Plan) (Result, error) {
 		if _, err := run(ctx, client, w); err != nil {
 			return Result{}, err
 		}
+	}
+	if p.Measuring != nil {
+		p.Measuring()
 	}
 	return run(ctx, client, p)
 }

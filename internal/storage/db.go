@@ -457,12 +457,14 @@ func (db *DB) batchOnce(batch []*job) (results []error, err error) {
 	// Until this batch commits, the head the writer knows is the one it
 	// started from; a failed commit leaves it unknown.
 	db.ledgerHeadKnown = false
+	// The savepoints go through inner too: on SQLite their statements are
+	// then parsed once, not at every job.
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			results[i] = apperr.Wrap(apperr.Unavailable, "", err)
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT cg_tx"); err != nil {
+		if _, err := inner.ExecContext(ctx, "SAVEPOINT cg_tx"); err != nil {
 			return results, mapErr(err, "")
 		}
 		head, headKnown := q.head, q.headKnown
@@ -471,14 +473,14 @@ func (db *DB) batchOnce(batch []*job) (results []error, err error) {
 			if retryable(results[i]) {
 				return results, results[i] // the whole batch lost a race: retry it
 			}
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT cg_tx"); err != nil {
+			if _, err := inner.ExecContext(ctx, "ROLLBACK TO SAVEPOINT cg_tx"); err != nil {
 				return results, mapErr(err, "")
 			}
 			q.head, q.headKnown = head, headKnown // its appends are undone
 		} else {
 			ran++
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT cg_tx"); err != nil {
+		if _, err := inner.ExecContext(ctx, "RELEASE SAVEPOINT cg_tx"); err != nil {
 			return results, mapErr(err, "")
 		}
 	}

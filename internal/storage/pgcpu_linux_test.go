@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"chengguan/internal/loadgen"
 	"chengguan/internal/storage"
 )
 
@@ -26,22 +27,15 @@ func serverCPU(ctx context.Context, db *storage.DB, app string) (d time.Duration
 		if err := rows.Scan(&pid); err != nil {
 			return 0, false
 		}
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+		if err != nil || strings.TrimSpace(string(b)) != "postgres" {
 			return 0, false
 		}
-		// The command may hold spaces; the fields after it are fixed.
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if !strings.Contains(s, "(postgres)") || len(f) < 13 {
+		cpu, ok := loadgen.ProcessCPU(pid)
+		if !ok {
 			return 0, false
 		}
-		utime, err1 := strconv.ParseInt(f[11], 10, 64)
-		stime, err2 := strconv.ParseInt(f[12], 10, 64)
-		if err1 != nil || err2 != nil {
-			return 0, false
-		}
-		d += time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+		d += cpu
 	}
 	return d, rows.Err() == nil
 }
