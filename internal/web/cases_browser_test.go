@@ -382,6 +382,12 @@ func caseScreens(t *testing.T, a *app) []screen {
 		{name: "case-closed-en", user: "supervisor", path: "/lang/en?back=/cases/" + s.closed},
 		{name: "indicators-en", user: "supervisor", path: "/indicators?dimension=grid"},
 		{name: "report-en", path: "/lang/en?back=/report"},
+		// Last, as it disables a department: a responsibility area whose unit cannot take cases.
+		{name: "map-area-warning", user: "shiftlead", path: "/map", after: func(t *testing.T, tab context.Context) {
+			a.loginDemo(t, "admin").sendJSON(t, "PATCH", "/api/v1/units/"+a.unitID(t, "419900-HW"), map[string]any{"disabled": true})
+			do(t, tab, chromedp.Reload(), chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.areasShown !== undefined`),
+				chromedp.Evaluate[chromedp.Void](`document.getElementById("areas-list").open = true`))
+		}},
 	}
 }
 
