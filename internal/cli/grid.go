@@ -84,15 +84,35 @@ func gridAreasList(ctx context.Context, cfg *config.Config, env Env) error {
 		if err != nil {
 			return err
 		}
+		areas := ix.Areas()
+		units, err := a.areas.UnitsOf(ctx, areas)
+		if err != nil {
+			return err
+		}
 		w := env.Stdout
 		fmt.Fprintf(w, "area version %d (%s), %d areas\n", v.ID, v.Name, ix.Len())
 		fmt.Fprintf(w, "%-16s %-10s %-14s %-36s %s\n", "CODE", "KIND", "UNIT", "CATEGORIES", "NAME")
-		for _, ar := range ix.Areas() {
+		var warnings []string
+		for _, ar := range areas {
 			cats := strings.Join(ar.Categories, ",")
 			if cats == "" {
 				cats = "(all)"
 			}
-			fmt.Fprintf(w, "%-16s %-10s %-14s %-36s %s\n", ar.Code, orDash(ar.Kind), ar.UnitCode, cats, ar.Name)
+			// The unit's code now: a unit recoded since the import still owns its areas.
+			u, unit := units[ar.UnitID], ar.UnitCode
+			if u != nil {
+				unit = u.Code
+			}
+			fmt.Fprintf(w, "%-16s %-10s %-14s %-36s %s\n", ar.Code, orDash(ar.Kind), unit, cats, ar.Name)
+			if why := areaUnitWarning(ar, u); why != "" {
+				warnings = append(warnings, why)
+			}
+		}
+		if len(warnings) > 0 {
+			fmt.Fprintf(w, "%d area(s) cannot pass cases to their unit; cases there are suggested the category's department:\n", len(warnings))
+			for _, why := range warnings {
+				fmt.Fprintf(w, "  warning: %s\n", why)
+			}
 		}
 		return nil
 	})
@@ -134,4 +154,18 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// areaUnitWarning says in a line why an area cannot pass cases to its unit u (nil: none
+// exists), or "".
+func areaUnitWarning(ar grid.Area, u *identity.Unit) string {
+	switch grid.AreaUnitWarning(u) {
+	case grid.UnitMissing:
+		return fmt.Sprintf("area %s: unit %s no longer exists (%s)", ar.Code, ar.UnitCode, grid.UnitMissing)
+	case grid.UnitDisabled:
+		return fmt.Sprintf("area %s: unit %s (%s) is disabled (%s)", ar.Code, u.Code, u.Name, grid.UnitDisabled)
+	case grid.UnitNotDepartment:
+		return fmt.Sprintf("area %s: unit %s (%s) is a %s, not a handling department (%s)", ar.Code, u.Code, u.Name, u.Kind, grid.UnitNotDepartment)
+	}
+	return ""
 }

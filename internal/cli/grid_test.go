@@ -9,6 +9,7 @@ import (
 
 	"chengguan/internal/apperr"
 	"chengguan/internal/grid"
+	"chengguan/internal/identity"
 	"chengguan/internal/storage/storagetest"
 )
 
@@ -154,4 +155,37 @@ func TestGridAreasListWithNoneImportedSaysSo(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "No responsibility areas have been imported yet") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
+}
+
+// TestGridAreasListShowsARecodedUnitAndWarnsOfADisabledOne: the list names each area's
+// unit by its code now, and ends with a warning for every area whose unit cannot take
+// cases, so none is ignored silently.
+func TestGridAreasListShowsARecodedUnitAndWarnsOfADisabledOne(t *testing.T) {
+	storagetest.EachDSN(t, func(t *testing.T, dsn string) {
+		mustRun(t, "", "demo", "--db", dsn)
+		ctx := context.Background()
+		a := openApp(t, dsn)
+		hw, err := a.identity.UnitByCode(ctx, identity.System(), "419900-HW")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := "419900-HWGL"
+		if _, err := a.identity.UpdateUnit(ctx, identity.System(), hw.ID, identity.UnitPatch{Code: &code}); err != nil {
+			t.Fatal(err)
+		}
+		out := mustRun(t, "", "grid", "areas", "list", "--db", dsn)
+		if !strings.Contains(out, "419900-HWGL") || strings.Contains(out, "warning") {
+			t.Fatalf("after the recoding the list should name 419900-HWGL without a warning:\n%s", out)
+		}
+		disabled := true
+		if _, err := a.identity.UpdateUnit(ctx, identity.System(), hw.ID, identity.UnitPatch{Disabled: &disabled}); err != nil {
+			t.Fatal(err)
+		}
+		out = mustRun(t, "", "grid", "areas", "list", "--db", dsn)
+		for _, want := range []string{"cannot pass cases to their unit", "warning: area 419901-SC-01: unit 419900-HWGL", "is disabled (unit_disabled)"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the list lacks %q:\n%s", want, out)
+			}
+		}
+	})
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+
+	"chengguan/internal/identity"
 )
 
 // Area is one responsibility area (责任区): a territory whose unit answers for the
@@ -21,8 +23,13 @@ import (
 type Area struct {
 	Code     string // unique within a version; free text without spaces, at most MaxAreaCode characters
 	Name     string
-	UnitCode string // code of the responsible organisation unit (internal/identity), normally a department
-	Kind     string // free text: 门前三包, 公园, 市场, 道路…
+	UnitCode string // code of the responsible organisation unit (internal/identity) as imported, normally a department
+	// UnitID is the responsible unit, resolved from UnitCode when the areas were imported, so
+	// that a unit recoded or renamed later still owns its areas. "" when no unit had the code
+	// when IDs were first kept (migration 00013): such an area names no unit (AreaUnitWarning).
+	// Not part of AreaDigest, which is the imported content the ledger recorded.
+	UnitID string
+	Kind   string // free text: 门前三包, 公园, 市场, 道路…
 	// Categories are the category codes (4 digits) or major classes (2 digits) the area
 	// answers for, each optionally limited to one kind ("event:01", "component:0302"); in
 	// order, without repeats. Empty means every category.
@@ -322,18 +329,30 @@ func AreaDigest(areas []Area) string {
 	return h.sum()
 }
 
+// AreaUnitView is what an export says of an area's unit as it stands now.
+type AreaUnitView struct {
+	Code    string // the unit's code now; "" keeps the code as imported
+	Name    string
+	Warning string // AreaUnitWarning
+}
+
 // MarshalAreasGeoJSON writes areas as a GeoJSON FeatureCollection of MultiPolygon features
 // with the properties ImportAreas reads, in the order given, so an export imports again.
-// unitName, when not nil, adds each area's unit_name (which ImportAreas ignores) for a map
-// to show. Keys are written in a fixed order: the output is deterministic.
-func MarshalAreasGeoJSON(areas []Area, unitName func(code string) string) ([]byte, error) {
+// unit, when not nil, says what each area's unit is now: unit_code becomes the unit's code
+// now (the imported one moves to imported_unit_code when it differs, so that the export
+// still imports after a recoding), with unit_name, unit_id and unit_warning, which
+// ImportAreas ignores. Keys are written in a fixed order: the output is deterministic.
+func MarshalAreasGeoJSON(areas []Area, unit func(Area) AreaUnitView) ([]byte, error) {
 	type props struct {
-		Code       string   `json:"code"`
-		Name       string   `json:"name,omitempty"`
-		UnitCode   string   `json:"unit_code"`
-		UnitName   string   `json:"unit_name,omitempty"`
-		Kind       string   `json:"kind,omitempty"`
-		Categories []string `json:"categories"`
+		Code             string   `json:"code"`
+		Name             string   `json:"name,omitempty"`
+		UnitCode         string   `json:"unit_code"`
+		ImportedUnitCode string   `json:"imported_unit_code,omitempty"`
+		UnitName         string   `json:"unit_name,omitempty"`
+		UnitID           string   `json:"unit_id,omitempty"`
+		UnitWarning      string   `json:"unit_warning,omitempty"`
+		Kind             string   `json:"kind,omitempty"`
+		Categories       []string `json:"categories"`
 	}
 	return marshalFeatures(len(areas), func(i int) (orb.MultiPolygon, props) {
 		a := areas[i]
@@ -341,11 +360,37 @@ func MarshalAreasGeoJSON(areas []Area, unitName func(code string) string) ([]byt
 		if p.Categories == nil {
 			p.Categories = []string{}
 		}
-		if unitName != nil {
-			p.UnitName = unitName(a.UnitCode)
+		if unit != nil {
+			u := unit(a)
+			if u.Code != "" && u.Code != a.UnitCode {
+				p.UnitCode, p.ImportedUnitCode = u.Code, a.UnitCode
+			}
+			p.UnitName, p.UnitID, p.UnitWarning = u.Name, a.UnitID, u.Warning
 		}
 		return a.Geometry, p
 	})
+}
+
+// The warnings about an area's unit: each means the area suggests no department, and
+// the category's department is suggested for cases in it.
+const (
+	UnitMissing       = "unit_missing"        // the area names no unit that exists
+	UnitDisabled      = "unit_disabled"       // its unit is disabled
+	UnitNotDepartment = "unit_not_department" // its unit is not a handling department
+)
+
+// AreaUnitWarning says why an area cannot pass cases to its unit now, or "": u is the unit
+// with the area's UnitID, nil when there is none.
+func AreaUnitWarning(u *identity.Unit) string {
+	switch {
+	case u == nil:
+		return UnitMissing
+	case u.Disabled:
+		return UnitDisabled
+	case u.Kind != identity.KindDepartment:
+		return UnitNotDepartment
+	}
+	return ""
 }
 
 // JoinCategories and SplitCategories are how a store keeps Categories in one text column:

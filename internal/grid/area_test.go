@@ -317,7 +317,7 @@ func TestAreaWithAHoleDoesNotContainTheHole(t *testing.T) {
 
 func TestAreasRoundTripThroughGeoJSONWithTheSameDigest(t *testing.T) {
 	areas := nested(t).Areas()
-	data, err := MarshalAreasGeoJSON(areas, func(code string) string { return "单位 " + code })
+	data, err := MarshalAreasGeoJSON(areas, func(a Area) AreaUnitView { return AreaUnitView{Code: a.UnitCode, Name: "单位 " + a.UnitCode} })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,6 +335,30 @@ func TestAreasRoundTripThroughGeoJSONWithTheSameDigest(t *testing.T) {
 	}
 	if got := SplitCategories(JoinCategories(areas[1].Categories)); !slices.Equal(got, areas[1].Categories) {
 		t.Fatalf("categories %q read back as %q", areas[1].Categories, got)
+	}
+}
+
+// TestAnAreaExportNamesTheUnitAsItIsNowSoItImportsAgain: after a recoding the export
+// carries the unit's code now (and the imported one beside it), and an area whose unit
+// cannot take cases says why.
+func TestAnAreaExportNamesTheUnitAsItIsNowSoItImportsAgain(t *testing.T) {
+	areas := nested(t).Areas()
+	data, err := MarshalAreasGeoJSON(areas, func(a Area) AreaUnitView {
+		if a.UnitCode == "HW" {
+			return AreaUnitView{Code: "HW-2027", Name: "环卫处", Warning: UnitDisabled}
+		}
+		return AreaUnitView{Code: a.UnitCode}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"unit_code":"HW-2027","imported_unit_code":"HW","unit_name":"环卫处","unit_warning":"unit_disabled"`) {
+		t.Fatalf("the export does not say what became of unit HW: %s", data)
+	}
+	for _, a := range mustImportAreas(t, data).Areas {
+		if a.UnitCode == "HW" {
+			t.Fatalf("area %s imports again with the old code HW", a.Code)
+		}
 	}
 }
 

@@ -38,9 +38,10 @@ type AreaStore interface {
 	CreateAreaVersion(ctx context.Context, v AreaVersion, areas []Area, rec ledger.Record) error
 }
 
-// Units finds organisation units by code: storage.IdentityStore.
+// Units finds organisation units by code and by ID: storage.IdentityStore.
 type Units interface {
 	UnitByCode(ctx context.Context, code string) (*identity.Unit, error)
+	UnitByID(ctx context.Context, id string) (*identity.Unit, error)
 }
 
 // AreaService keeps an installation's responsibility areas (责任区) as Service keeps its unit
@@ -83,7 +84,7 @@ func (s *AreaService) Import(ctx context.Context, actor *identity.Actor, name st
 	if err != nil {
 		return AreaVersion{}, AreaResult{}, apperr.Wrap(apperr.Invalid, "grid.areas_unreadable", err).With(map[string]any{"Problem": err.Error()})
 	}
-	refused := map[string]error{}
+	refused, unitIDs := map[string]error{}, map[string]string{}
 	for _, code := range res.UnitCodes() {
 		u, err := s.units.UnitByCode(ctx, code)
 		switch {
@@ -93,9 +94,15 @@ func (s *AreaService) Import(ctx context.Context, actor *identity.Actor, name st
 			return AreaVersion{}, res, err
 		case u.Disabled:
 			refused[code] = fmt.Errorf("unit %s (%s) is disabled", code, u.Name)
+		default:
+			unitIDs[code] = u.ID
 		}
 	}
 	res.CheckUnits(func(code string) error { return refused[code] })
+	// The areas keep their unit by ID: a unit recoded later still owns them.
+	for i := range res.Areas {
+		res.Areas[i].UnitID = unitIDs[res.Areas[i].UnitCode]
+	}
 	if err := res.Err(); err != nil {
 		return AreaVersion{}, res, problemsError("grid.areas_invalid", res.Problems, err)
 	}
@@ -166,4 +173,26 @@ func (s *AreaService) Containing(ctx context.Context, lon, lat float64) ([]Area,
 		return nil, AreaVersion{}, err
 	}
 	return ix.Containing(orb.Point{lon, lat}), v, nil
+}
+
+// UnitsOf returns the units the areas name, by ID, as they stand now; an area whose unit
+// does not exist (any more) has none in the map. With AreaUnitWarning it is what a listing
+// reports, so that an area whose unit cannot take cases is never ignored silently.
+func (s *AreaService) UnitsOf(ctx context.Context, areas []Area) (map[string]*identity.Unit, error) {
+	units := map[string]*identity.Unit{}
+	looked := map[string]bool{}
+	for _, a := range areas {
+		if a.UnitID == "" || looked[a.UnitID] {
+			continue
+		}
+		looked[a.UnitID] = true
+		u, err := s.units.UnitByID(ctx, a.UnitID)
+		switch {
+		case err == nil:
+			units[a.UnitID] = u
+		case !apperr.Is(err, apperr.NotFound):
+			return nil, err
+		}
+	}
+	return units, nil
 }

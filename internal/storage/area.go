@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 
 	"chengguan/internal/grid"
 	"chengguan/internal/ledger"
@@ -25,7 +26,7 @@ func (s *GridStore) LatestAreaVersion(ctx context.Context) (grid.AreaVersion, er
 
 // GridAreas implements grid.AreaStore.
 func (s *GridStore) GridAreas(ctx context.Context, versionID int64) ([]grid.Area, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT code, name, unit_code, kind, categories, geometry
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT code, name, unit_code, unit_id, kind, categories, geometry
 		FROM grid_areas WHERE version_id = $1 ORDER BY code`, versionID)
 	if err != nil {
 		return nil, mapErr(err, "")
@@ -35,9 +36,11 @@ func (s *GridStore) GridAreas(ctx context.Context, versionID int64) ([]grid.Area
 	for rows.Next() {
 		var a grid.Area
 		var cats, geom string
-		if err := rows.Scan(&a.Code, &a.Name, &a.UnitCode, &a.Kind, &cats, &geom); err != nil {
+		var unitID sql.NullString
+		if err := rows.Scan(&a.Code, &a.Name, &a.UnitCode, &unitID, &a.Kind, &cats, &geom); err != nil {
 			return nil, mapErr(err, "")
 		}
+		a.UnitID = unitID.String
 		a.Categories = grid.SplitCategories(cats)
 		if a.Geometry, err = grid.ParseGeometry([]byte(geom)); err != nil {
 			return nil, mapErr(err, "")
@@ -63,9 +66,9 @@ func (s *GridStore) CreateAreaVersion(ctx context.Context, v grid.AreaVersion, a
 			return mapErr(err, "")
 		}
 		for i, a := range areas {
-			if _, err := q.ExecContext(ctx, `INSERT INTO grid_areas (version_id, code, name, unit_code, kind, categories, geometry)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-				v.ID, a.Code, a.Name, a.UnitCode, a.Kind, grid.JoinCategories(a.Categories), geoms[i]); err != nil {
+			if _, err := q.ExecContext(ctx, `INSERT INTO grid_areas (version_id, code, name, unit_code, unit_id, kind, categories, geometry)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				v.ID, a.Code, a.Name, a.UnitCode, nullStr(a.UnitID), a.Kind, grid.JoinCategories(a.Categories), geoms[i]); err != nil {
 				return mapErr(err, "")
 			}
 		}

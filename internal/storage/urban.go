@@ -872,3 +872,11 @@ func (s *UrbanStore) EachCase(ctx context.Context, f urban.Filter, fn func(*urba
 	}
 	return mapErr(rows.Err(), "")
 }
+
+// trackingKeyName names the installation key of the resident tracking secrets.
+const trackingKeyName = "tracking"
+
+// TrackingKey implements urban.TrackingKeys with the installation key "tracking".
+func (s *UrbanStore) TrackingKey(ctx context.Context) ([]byte, error) {
+	return s.db.InstallationKey(ctx, trackingKeyName)
+}

@@ -2,6 +2,7 @@ package urban
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -37,6 +39,9 @@ type Service struct {
 	newID    func() string
 	maxFiles int
 	areas    Areas
+
+	keyMu    sync.Mutex
+	trackKey []byte // the installation's tracking key, read once
 }
 
 // Deps are the Service's collaborators.
@@ -96,8 +101,9 @@ type Report struct {
 // Receipt is what a reporter gets back.
 type Receipt struct {
 	Case *Case
-	// Tracking is the resident's private tracking secret, shown once; empty for staff
-	// and for a resubmission.
+	// Tracking is the reporter's private tracking secret of a public channel; empty for
+	// staff reports. A resubmission carries it again when it can be derived again
+	// (TrackingKeys), that is for cases whose secret was derived, not random.
 	Tracking string
 	// Duplicates are open cases of the same category nearby: candidates the centre
 	// may merge.
@@ -158,7 +164,7 @@ func (s *Service) Submit(ctx context.Context, actor *identity.Actor, r Report) (
 	}
 	if r.ClientID != "" {
 		if prev, err := s.store.CaseByClientID(ctx, key, r.ClientID); err == nil {
-			return Receipt{Case: prev, Resubmitted: true}, nil
+			return s.resubmitted(ctx, prev)
 		} else if !apperr.Is(err, apperr.NotFound) {
 			return Receipt{}, err
 		}
@@ -210,7 +216,9 @@ func (s *Service) Submit(ctx context.Context, actor *identity.Actor, r Report) (
 	}
 	var tracking string
 	if r.Channel.Public() {
-		tracking = newSecret()
+		if tracking, _, err = s.trackingSecret(ctx, c.ID); err != nil {
+			return Receipt{}, err
+		}
 		c.TrackingHash = hashSecret(tracking)
 	}
 	if err := s.startStage(ctx, c, cat, now); err != nil {
@@ -234,7 +242,7 @@ func (s *Service) Submit(ctx context.Context, actor *identity.Actor, r Report) (
 	if apperr.Is(err, apperr.Conflict) && r.ClientID != "" {
 		// A concurrent resubmission won the race; answer with its case.
 		if prev, err2 := s.store.CaseByClientID(ctx, key, r.ClientID); err2 == nil {
-			return Receipt{Case: prev, Resubmitted: true}, nil
+			return s.resubmitted(ctx, prev)
 		}
 	}
 	if err != nil {
@@ -802,6 +810,67 @@ func actorID(a *identity.Actor) string {
 		return ""
 	}
 	return a.AccountID
+}
+
+// TrackingKeys is implemented by a store that keeps the installation's tracking key:
+// random bytes shared by every node and kept across restarts, never in the repository.
+type TrackingKeys interface {
+	TrackingKey(ctx context.Context) ([]byte, error)
+}
+
+// trackingLabel separates the tracking secrets from anything else ever derived from
+// the same key.
+const trackingLabel = "chengguan/tracking/v1\x00"
+
+// trackingSecret is a case's private tracking secret: the first 128 bits of
+// HMAC-SHA256 of its ID under the installation's tracking key, in hex, so that it can
+// be derived again for a resubmitted form and cannot be guessed from the case's number
+// or ID without the key. With a store that keeps no key it is random (derived false),
+// as it was before the key existed.
+func (s *Service) trackingSecret(ctx context.Context, caseID string) (secret string, derived bool, err error) {
+	key, err := s.trackingKey(ctx)
+	if err != nil || key == nil {
+		return newSecret(), false, err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(trackingLabel + caseID))
+	return hex.EncodeToString(m.Sum(nil)[:16]), true, nil
+}
+
+func (s *Service) trackingKey(ctx context.Context) ([]byte, error) {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.trackKey != nil {
+		return s.trackKey, nil
+	}
+	ks, ok := s.store.(TrackingKeys)
+	if !ok {
+		return nil, nil
+	}
+	key, err := ks.TrackingKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.trackKey = key
+	return key, nil
+}
+
+// resubmitted answers a form sent again with the case it made. The tracking secret is
+// given again only when the one derived now is the one stored: a case made before the
+// key existed has a random secret that nobody can show again.
+func (s *Service) resubmitted(ctx context.Context, prev *Case) (Receipt, error) {
+	rc := Receipt{Case: prev, Resubmitted: true}
+	if prev.TrackingHash == "" {
+		return rc, nil
+	}
+	secret, derived, err := s.trackingSecret(ctx, prev.ID)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if derived && equalHash(prev.TrackingHash, hashSecret(secret)) {
+		rc.Tracking = secret
+	}
+	return rc, nil
 }
 
 func newSecret() string {

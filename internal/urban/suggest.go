@@ -34,12 +34,13 @@ type Suggestion struct {
 // — the most specific area containing the case that covers its category (grid.Responsible) —
 // when that unit is an enabled department; otherwise the category's handling department.
 // areas are those containing the case, most specific first; units are the units the areas
-// name, by code (a code missing from it names no unit now: the unit's code was changed after
-// the import). A responsible area whose unit cannot be dispatched to does not pass the case
-// on to a less specific area: the category decides, as in a city without areas.
+// name, by ID (grid.Area.UnitID, kept from the import, so a unit recoded or renamed since
+// still owns its areas; an ID missing from it names no unit). A responsible area whose unit
+// cannot be dispatched to does not pass the case on to a less specific area: the category
+// decides, as in a city without areas; listings report such areas (grid.AreaUnitWarning).
 func SuggestDepartment(cat Category, areas []grid.Area, units map[string]identity.Unit) Suggestion {
 	if a, ok := grid.Responsible(areas, cat.Kind, cat.Code); ok {
-		if u, ok := units[a.UnitCode]; ok && u.Kind == identity.KindDepartment && !u.Disabled {
+		if u, ok := units[a.UnitID]; ok && a.UnitID != "" && grid.AreaUnitWarning(&u) == "" {
 			return Suggestion{DepartmentID: u.ID, Area: &a}
 		}
 	}
@@ -79,14 +80,14 @@ func (s *Service) Suggest(ctx context.Context, cases []Case) ([]Suggestion, erro
 			}
 		}
 		for _, a := range areas {
-			if looked[a.UnitCode] {
+			if a.UnitID == "" || looked[a.UnitID] {
 				continue
 			}
-			looked[a.UnitCode] = true
-			u, err := s.units.UnitByCode(ctx, a.UnitCode)
+			looked[a.UnitID] = true
+			u, err := s.units.UnitByID(ctx, a.UnitID)
 			switch {
 			case err == nil:
-				units[a.UnitCode] = *u
+				units[a.UnitID] = *u
 			case !apperr.Is(err, apperr.NotFound):
 				return nil, err
 			}

@@ -11,20 +11,23 @@ import (
 func TestDispatchSuggestsTheResponsibleAreasDepartmentElseTheCategorys(t *testing.T) {
 	// Most specific first, as grid.AreaIndex.Containing orders them: a stall in a market on
 	// a road.
-	stall := grid.Area{Code: "STALL", UnitCode: "SHOP", Categories: []string{"0502"}}
-	market := grid.Area{Code: "MARKET", UnitCode: "HW", Categories: []string{"event:01", "event:05"}}
-	road := grid.Area{Code: "ROAD", UnitCode: "SZ", Categories: []string{"component:01", "event:04"}}
-	park := grid.Area{Code: "PARK", UnitCode: "YL"} // every category
-	closed := grid.Area{Code: "CLOSED", UnitCode: "OLD"}
-	squad := grid.Area{Code: "SQUAD", UnitCode: "ZD"}
-	renamed := grid.Area{Code: "RENAMED", UnitCode: "WAS-YL"}
+	stall := grid.Area{Code: "STALL", UnitCode: "SHOP", UnitID: "u-shop", Categories: []string{"0502"}}
+	market := grid.Area{Code: "MARKET", UnitCode: "HW", UnitID: "u-hw", Categories: []string{"event:01", "event:05"}}
+	road := grid.Area{Code: "ROAD", UnitCode: "SZ", UnitID: "u-sz", Categories: []string{"component:01", "event:04"}}
+	park := grid.Area{Code: "PARK", UnitCode: "YL", UnitID: "u-yl"} // every category
+	closed := grid.Area{Code: "CLOSED", UnitCode: "OLD", UnitID: "u-old"}
+	squad := grid.Area{Code: "SQUAD", UnitCode: "ZD", UnitID: "u-zd"}
+	// Imported as WAS-YL; the unit has been recoded YL since: it still owns the area.
+	recoded := grid.Area{Code: "RECODED", UnitCode: "WAS-YL", UnitID: "u-yl"}
+	gone := grid.Area{Code: "GONE", UnitCode: "YL", UnitID: "u-deleted"}
+	unresolved := grid.Area{Code: "UNRESOLVED", UnitCode: "YL"} // no unit had its code when IDs were first kept
 	units := map[string]identity.Unit{
-		"SHOP": {ID: "u-shop", Code: "SHOP", Kind: identity.KindDepartment},
-		"HW":   {ID: "u-hw", Code: "HW", Kind: identity.KindDepartment},
-		"SZ":   {ID: "u-sz", Code: "SZ", Kind: identity.KindDepartment},
-		"YL":   {ID: "u-yl", Code: "YL", Kind: identity.KindDepartment},
-		"OLD":  {ID: "u-old", Code: "OLD", Kind: identity.KindDepartment, Disabled: true},
-		"ZD":   {ID: "u-zd", Code: "ZD", Kind: identity.KindSquad},
+		"u-shop": {ID: "u-shop", Code: "SHOP", Kind: identity.KindDepartment},
+		"u-hw":   {ID: "u-hw", Code: "HW", Kind: identity.KindDepartment},
+		"u-sz":   {ID: "u-sz", Code: "SZ", Kind: identity.KindDepartment},
+		"u-yl":   {ID: "u-yl", Code: "YL", Kind: identity.KindDepartment},
+		"u-old":  {ID: "u-old", Code: "OLD", Kind: identity.KindDepartment, Disabled: true},
+		"u-zd":   {ID: "u-zd", Code: "ZD", Kind: identity.KindSquad},
 	}
 	trading := urban.Category{Kind: "event", Code: "0502", DepartmentID: "u-jt"}
 	rubbish := urban.Category{Kind: "event", Code: "0102", DepartmentID: "u-hw"}
@@ -48,7 +51,9 @@ func TestDispatchSuggestsTheResponsibleAreasDepartmentElseTheCategorys(t *testin
 		{"an area covers what the category leaves to the centre", unowned, []grid.Area{park}, "u-yl", "PARK"},
 		{"a disabled unit: the category, not the next area", trading, []grid.Area{closed, park}, "u-jt", ""},
 		{"a unit that is not a department: the category", trading, []grid.Area{squad}, "u-jt", ""},
-		{"a unit code that names no unit any more: the category", trading, []grid.Area{renamed}, "u-jt", ""},
+		{"a unit recoded since the import still owns its area", trading, []grid.Area{recoded}, "u-yl", "RECODED"},
+		{"a unit that no longer exists: the category", trading, []grid.Area{gone}, "u-jt", ""},
+		{"an area whose code was never resolved is not matched by code: the category", trading, []grid.Area{unresolved}, "u-jt", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

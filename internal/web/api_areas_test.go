@@ -157,3 +157,71 @@ func TestTheDispatchSuggestionIsTheResponsibleAreasDepartment(t *testing.T) {
 		}
 	})
 }
+
+// TestARecodedDepartmentKeepsItsAreasAndADisabledOnesAreasAreReported: areas keep their
+// unit by ID, so recoding the sanitation department changes nothing of who gets the
+// market's cases; disabling it sends them to the category's department, and the areas API
+// and the map page say so.
+func TestARecodedDepartmentKeepsItsAreasAndADisabledOnesAreasAreReported(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		a := startApp(t, db) // the demo areas are version 1
+		cat := a.category(t, taxonomy.Event, "0502")
+		operator := a.loginDemo(t, "operator")
+		r := operator.sendJSON(t, http.MethodPost, "/api/v1/cases", map[string]any{"channel": "hotline",
+			"category_id": cat.ID, "description": "占道经营", "lon": marketLon, "lat": marketLat, "caller_phone": "13800000000"})
+		r.wantStatus(t, http.StatusCreated)
+		var rc struct{ Case caseJSON }
+		r.decode(t, &rc)
+		operator.move(t, rc.Case.ID, map[string]any{"move": "file"})
+		hw := a.unitID(t, "419900-HW")
+		admin, shiftlead := a.loginDemo(t, "admin"), a.loginDemo(t, "shiftlead")
+		suggested := func() (dept, source string) {
+			var d struct {
+				Suggested struct {
+					DepartmentID string `json:"department_id"`
+					Source       string `json:"source"`
+				} `json:"suggested_department"`
+			}
+			shiftlead.getJSON(t, "/api/v1/cases/"+rc.Case.ID).decode(t, &d)
+			return d.Suggested.DepartmentID, d.Suggested.Source
+		}
+		type props struct {
+			Code             string `json:"code"`
+			UnitCode         string `json:"unit_code"`
+			ImportedUnitCode string `json:"imported_unit_code"`
+			UnitID           string `json:"unit_id"`
+			UnitWarning      string `json:"unit_warning"`
+		}
+		market := func() props {
+			var fc struct {
+				Features []struct{ Properties props } `json:"features"`
+			}
+			shiftlead.getJSON(t, "/api/v1/grid/areas").decode(t, &fc)
+			for _, f := range fc.Features {
+				if f.Properties.Code == "419901-SC-01" {
+					return f.Properties
+				}
+			}
+			t.Fatalf("no market in %+v", fc)
+			return props{}
+		}
+
+		admin.sendJSON(t, http.MethodPatch, "/api/v1/units/"+hw, map[string]any{"code": "419900-HWGL"}).wantStatus(t, http.StatusOK)
+		if dept, source := suggested(); dept != hw || source != "area" {
+			t.Fatalf("after the recoding the market's case is suggested %s by %s, want %s by area", dept, source, hw)
+		}
+		if p := market(); p.UnitCode != "419900-HWGL" || p.ImportedUnitCode != "419900-HW" || p.UnitID != hw || p.UnitWarning != "" {
+			t.Fatalf("the market after the recoding: %+v", p)
+		}
+
+		admin.sendJSON(t, http.MethodPatch, "/api/v1/units/"+hw, map[string]any{"disabled": true}).wantStatus(t, http.StatusOK)
+		if dept, source := suggested(); dept != cat.DepartmentID || source != "category" {
+			t.Fatalf("with the unit disabled the case is suggested %s by %s, want the category's %s", dept, source, cat.DepartmentID)
+		}
+		if p := market(); p.UnitWarning != "unit_disabled" {
+			t.Fatalf("the market with its unit disabled: %+v", p)
+		}
+		shiftlead.get(t, "/map").wantBody(t, a.T(i18n.ZH, "map.unit_disabled", nil))
+	})
+}

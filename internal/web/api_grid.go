@@ -25,7 +25,10 @@ func (s *Server) gridRoutes(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "grid-areas", Method: http.MethodGet, Path: "/grid/areas",
 		Summary: "Every responsibility area (责任区) of the version in force, as a GeoJSON FeatureCollection (WGS-84)",
 		Description: "The same properties as the import — code, name, unit_code, kind, categories ([] = every category) — " +
-			"and unit_name, the responsible unit's name. With none imported: 404 not_found.",
+			"and unit_name and unit_id, the responsible unit's name and ID. unit_code is the unit's code now; when it was " +
+			"recoded after the import, imported_unit_code is the code the area was imported with. unit_warning is set when " +
+			"the area cannot pass cases to its unit, and cases there are suggested the category's department instead: " +
+			"unit_missing, unit_disabled or unit_not_department. With none imported: 404 not_found.",
 		Tags: []string{"grid"}}, s.apiGridAreas)
 	huma.Register(api, huma.Operation{OperationID: "grid-areas-import", Method: http.MethodPost, Path: "/grid/areas",
 		Summary: "Import responsibility areas (责任区) from GeoJSON as the new version in force, all or nothing (administrators of the whole tree)",
@@ -78,11 +81,11 @@ func (s *Server) apiGridAreas(ctx context.Context, _ *struct{}) (*gridAreasOutpu
 		return nil, err
 	}
 	areas := ix.Areas()
-	names, err := s.unitNames(ctx, areas)
+	unit, err := s.areaUnits(ctx, areas)
 	if err != nil {
 		return nil, err
 	}
-	body, err := grid.MarshalAreasGeoJSON(areas, func(code string) string { return names[code] })
+	body, err := grid.MarshalAreasGeoJSON(areas, unit)
 	if err != nil {
 		return nil, apperr.Internalf("areas GeoJSON: %w", err)
 	}

@@ -23,6 +23,7 @@ const (
 	envChromium       = "CHENGGUAN_CHROMIUM"
 	envRequireBrowser = "CHENGGUAN_TEST_REQUIRE_BROWSER"
 	envScreenshots    = "CHENGGUAN_SCREENSHOTS"
+	envScreensOnly    = "CHENGGUAN_SCREENS_ONLY" // while working on a page: the screens whose name holds it
 )
 
 // browserStep bounds one browser action; the browser itself lives as long
@@ -272,7 +273,11 @@ func showScreens(t *testing.T, widths []int64, shot func(t *testing.T, tab conte
 	ctx := newBrowser(t)
 	a := startApp(t, storagetest.OpenSQLite(t))
 	tabs := map[string]context.Context{}
+	only := os.Getenv(envScreensOnly)
 	for _, s := range screens(t, a) {
+		if only != "" && !strings.Contains(s.name, only) {
+			continue
+		}
 		tab, ok := tabs[s.user]
 		if !ok {
 			tab = newTab(t, ctx)

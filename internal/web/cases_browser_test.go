@@ -12,9 +12,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"chengguan/internal/calendar"
 	"chengguan/internal/evidence"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
@@ -363,6 +365,9 @@ func caseScreens(t *testing.T, a *app) []screen {
 		{name: "case-new", user: "inspector", path: "/cases/new"},
 		{name: "case-closed", user: "supervisor", path: "/cases/" + s.closed},
 		{name: "indicators-dept", user: "supervisor", path: "/indicators"},
+		{name: "indicators-range", user: "supervisor", path: "/indicators?period=range&dimension=street&from=" +
+			calendar.DateOf(time.Now()).AddDays(-45).String() + "&to=" + calendar.DateOf(time.Now()).String()},
+		{name: "indicators-range-error", user: "supervisor", path: "/indicators?period=range&from=2026-03-10&to=2026-03-09"},
 		{name: "report", path: "/report"},
 		{name: "report-errors", path: "/report", after: func(t *testing.T, tab context.Context) {
 			do(t, tab, chromedp.SendKeys(chromedp.ID("description"), "  "),
@@ -377,6 +382,12 @@ func caseScreens(t *testing.T, a *app) []screen {
 		{name: "case-closed-en", user: "supervisor", path: "/lang/en?back=/cases/" + s.closed},
 		{name: "indicators-en", user: "supervisor", path: "/indicators?dimension=grid"},
 		{name: "report-en", path: "/lang/en?back=/report"},
+		// Last, as it disables a department: a responsibility area whose unit cannot take cases.
+		{name: "map-area-warning", user: "shiftlead", path: "/map", after: func(t *testing.T, tab context.Context) {
+			a.loginDemo(t, "admin").sendJSON(t, "PATCH", "/api/v1/units/"+a.unitID(t, "419900-HW"), map[string]any{"disabled": true})
+			do(t, tab, chromedp.Reload(), chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.areasShown !== undefined`),
+				chromedp.Evaluate[chromedp.Void](`document.getElementById("areas-list").open = true`))
+		}},
 	}
 }
 

@@ -41,6 +41,7 @@ func (s *Server) caseUIRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /cases/{id}/contact", s.page(s.caseContact))
 	mux.Handle("GET /indicators", s.page(s.indicatorsPage))
 	mux.Handle("GET /indicators.csv", s.page(s.indicatorsCSV))
+	mux.Handle("GET /indicators.xlsx", s.page(s.indicatorsXLSX))
 	mux.HandleFunc("GET /report", s.residentReportPage)
 	mux.HandleFunc("POST /report", s.residentReport)
 	mux.HandleFunc("GET /report/cells.json", s.reportCells)

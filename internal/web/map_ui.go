@@ -7,7 +7,6 @@ import (
 
 	"chengguan/internal/apperr"
 	"chengguan/internal/grid"
-	"chengguan/internal/identity"
 	"chengguan/internal/urban/taxonomy"
 )
 
@@ -27,7 +26,7 @@ type mapData struct {
 // areaRow is a responsibility area as the map page lists it.
 type areaRow struct {
 	grid.Area
-	UnitName string
+	Unit grid.AreaUnitView // the unit now, and why the area cannot pass cases to it
 }
 
 // categoryPart is one entry of an area's categories as people read it: the
@@ -66,12 +65,12 @@ func (s *Server) mapPage(w http.ResponseWriter, r *http.Request) error {
 	case err == nil:
 		areas := ix.Areas()
 		d.AreasTotal = len(areas)
-		names, err := s.unitNames(r.Context(), areas)
+		unit, err := s.areaUnits(r.Context(), areas)
 		if err != nil {
 			return err
 		}
 		for _, a := range areas[:min(len(areas), mapAreasListed)] {
-			d.Areas = append(d.Areas, areaRow{Area: a, UnitName: names[a.UnitCode]})
+			d.Areas = append(d.Areas, areaRow{Area: a, Unit: unit(a)})
 		}
 	case !apperr.Is(err, apperr.NotFound):
 		return err
@@ -81,23 +80,20 @@ func (s *Server) mapPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// unitNames names the units areas are the responsibility of, by code; a
-// code that names no unit any more maps to "". The names of the
+// areaUnits says what each area's unit is now (grid.AreaService.UnitsOf): its name and
+// code, and the warning when the area cannot pass cases to it. The names of the
 // organisation are no secret (see departments).
-func (s *Server) unitNames(ctx context.Context, areas []grid.Area) (map[string]string, error) {
-	names := map[string]string{}
-	for _, a := range areas {
-		if _, ok := names[a.UnitCode]; ok {
-			continue
-		}
-		names[a.UnitCode] = ""
-		u, err := s.identity.UnitByCode(ctx, identity.System(), a.UnitCode)
-		switch {
-		case err == nil:
-			names[a.UnitCode] = u.Name
-		case !apperr.Is(err, apperr.NotFound):
-			return nil, err
-		}
+func (s *Server) areaUnits(ctx context.Context, areas []grid.Area) (func(grid.Area) grid.AreaUnitView, error) {
+	units, err := s.areas.UnitsOf(ctx, areas)
+	if err != nil {
+		return nil, err
 	}
-	return names, nil
+	return func(a grid.Area) grid.AreaUnitView {
+		u := units[a.UnitID]
+		v := grid.AreaUnitView{Warning: grid.AreaUnitWarning(u)}
+		if u != nil {
+			v.Code, v.Name = u.Code, u.Name
+		}
+		return v
+	}, nil
 }

@@ -31,7 +31,8 @@ func (s *Server) residentReportPage(w http.ResponseWriter, r *http.Request) {
 
 type reportDoneData struct {
 	Number string
-	// Link is the private tracking link, shown once; empty for a resubmission.
+	// Link is the private tracking link; a resubmission shows it again when the
+	// service could derive it again, and otherwise says it was shown the first time.
 	Link        string
 	Resubmitted bool
 }
