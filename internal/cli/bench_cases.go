@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -162,10 +163,13 @@ func benchCases(fs *flag.FlagSet) runFunc {
 			}
 			var seq atomic.Uint64
 			pid := srv.cmd.Process.Pid
-			var cpu0 time.Duration
+			var cpu0, gen0 time.Duration
 			var cpuOK bool
 			res, err := loadgen.Run(ctx, loadgen.Plan{
-				Measuring: func() { cpu0, cpuOK = loadgen.ProcessCPU(pid) },
+				Measuring: func() {
+					cpu0, cpuOK = loadgen.ProcessCPU(pid)
+					gen0, _ = loadgen.ProcessCPU(os.Getpid())
+				},
 				NewRequest: func(ctx context.Context) (*http.Request, error) {
 					n := seq.Add(1)
 					return s.request(b, rand.New(rand.NewPCG(n, n*0x9e3779b97f4a7c15)))
@@ -182,8 +186,11 @@ func benchCases(fs *flag.FlagSet) runFunc {
 			fmt.Fprintf(w, "\n%s — %s, %s\n%s\n", s.name, s.what, mode, res)
 			if cpu1, ok := loadgen.ProcessCPU(pid); ok && cpuOK && res.Requests > 0 {
 				// What contention on shared cores changes least: the server's own work.
-				fmt.Fprintf(w, "server CPU: %.0f µs a request (%.2f cores)\n",
-					float64((cpu1-cpu0).Microseconds())/float64(res.Requests), (cpu1-cpu0).Seconds()/res.Elapsed.Seconds())
+				gen1, _ := loadgen.ProcessCPU(os.Getpid())
+				perReq := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(res.Requests) }
+				cores := func(d time.Duration) float64 { return d.Seconds() / res.Elapsed.Seconds() }
+				fmt.Fprintf(w, "server CPU: %.0f µs a request (%.2f cores); load generator: %.0f µs a request (%.2f cores)\n",
+					perReq(cpu1-cpu0), cores(cpu1-cpu0), perReq(gen1-gen0), cores(gen1-gen0))
 			}
 			var bars []string
 			if s.minRate > 0 {

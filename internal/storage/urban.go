@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +27,7 @@ func NewUrbanStore(db *DB) *UrbanStore { return &UrbanStore{db: db} }
 var _ urban.Store = (*UrbanStore)(nil)
 
 const caseColumns = `id, number, version, channel, category_id, category_code, urgency, description, address,
-	lon, lat, grid_code, geo_cell, grid_version, unit_id, unit_path, department_id, department_path, state, held_from,
+	lon, lat, grid_code, grid_version, unit_id, unit_path, department_id, department_path, state, held_from,
 	merged_into, pending, reporter_id, reporter_key, client_id, tracking_hash, reported_at, updated_at,
 	filed_at, dispatched_at, handled_at, verified_at, closed_at, handle_due, stage_due, stage_started,
 	stage_provisional, warned_level, escalated_at, reworks, extensions, reopens, returns, public_note,
@@ -45,7 +44,7 @@ func caseArgs(c *urban.Case) ([]any, error) {
 		pending = string(b)
 	}
 	return []any{c.ID, c.Number, c.Version, string(c.Channel), c.CategoryID, c.Category, string(c.Urgency),
-		c.Description, c.Address, c.Lon, c.Lat, c.GridCode, geoCell(c.Lon, c.Lat), c.GridVersion, c.UnitID, c.UnitPath, c.DepartmentID,
+		c.Description, c.Address, c.Lon, c.Lat, c.GridCode, c.GridVersion, c.UnitID, c.UnitPath, c.DepartmentID,
 		c.DepartmentPath, string(c.State), string(c.HeldFrom), c.MergedInto, pending, c.ReporterID, c.ReporterKey,
 		c.ClientID, c.TrackingHash, ms(c.ReportedAt), ms(c.UpdatedAt), nullMs(c.FiledAt), nullMs(c.DispatchedAt),
 		nullMs(c.HandledAt), nullMs(c.VerifiedAt), nullMs(c.ClosedAt), nullMs(c.HandleDue), nullMs(c.StageDue),
@@ -57,10 +56,9 @@ func scanCase(row interface{ Scan(...any) error }) (*urban.Case, error) {
 	var c urban.Case
 	var channel, urgency, state, held, pending string
 	var reported, updated int64
-	var geo string
 	var filed, dispatched, handled, verified, closed, handleDue, stageDue, stageStarted, escalated, rated sql.NullInt64
 	if err := row.Scan(&c.ID, &c.Number, &c.Version, &channel, &c.CategoryID, &c.Category, &urgency, &c.Description,
-		&c.Address, &c.Lon, &c.Lat, &c.GridCode, &geo, &c.GridVersion, &c.UnitID, &c.UnitPath, &c.DepartmentID,
+		&c.Address, &c.Lon, &c.Lat, &c.GridCode, &c.GridVersion, &c.UnitID, &c.UnitPath, &c.DepartmentID,
 		&c.DepartmentPath, &state, &held, &c.MergedInto, &pending, &c.ReporterID, &c.ReporterKey, &c.ClientID,
 		&c.TrackingHash, &reported, &updated, &filed, &dispatched, &handled, &verified, &closed, &handleDue,
 		&stageDue, &stageStarted, &c.StageProvisional, &c.WarnedLevel, &escalated, &c.Reworks, &c.Extensions,
@@ -101,6 +99,24 @@ func scanPublicCase(row interface{ Scan(...any) error }) (*urban.Case, error) {
 	return &c, nil
 }
 
+// insertCase inserts a case: the values of caseArgs.
+var insertCase = `INSERT INTO cases (` + caseColumns + `) VALUES (` + placeholders(strings.Count(caseColumns, ",")+1) + `)`
+
+// updateCase updates every column of a case but id and number, at the version before:
+// the values of caseArgs after those two, then the ID and the version before.
+var updateCase = func() string {
+	cols := strings.Split(caseColumns, ",")
+	if strings.TrimSpace(cols[0]) != "id" || strings.TrimSpace(cols[1]) != "number" {
+		panic("caseColumns must begin with id, number")
+	}
+	var set []string
+	for i, col := range cols[2:] {
+		set = append(set, fmt.Sprintf("%s = $%d", strings.TrimSpace(col), i+1))
+	}
+	n := len(set)
+	return `UPDATE cases SET ` + strings.Join(set, ", ") + fmt.Sprintf(` WHERE id = $%d AND version = $%d`, n+1, n+2)
+}()
+
 func placeholders(n int) string {
 	var b strings.Builder
 	for i := 1; i <= n; i++ {
@@ -128,8 +144,7 @@ func (s *UrbanStore) CreateCase(ctx context.Context, c *urban.Case, contact urba
 		if err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES (`+placeholders(len(args))+`)`,
-			args...); err != nil {
+		if _, err := q.ExecContext(ctx, insertCase, args...); err != nil {
 			return mapErr(err, "case.duplicate_submission")
 		}
 		if err := writeFacts(ctx, q, c, nil); err != nil {
@@ -152,19 +167,8 @@ func (s *UrbanStore) UpdateCase(ctx context.Context, c *urban.Case, evs []urban.
 	if err != nil {
 		return err
 	}
-	// Every column but id and number, which never change.
-	cols := strings.Split(caseColumns, ",")
-	var set []string
-	var vals []any
-	for i, col := range cols {
-		col = strings.TrimSpace(col)
-		if col == "id" || col == "number" {
-			continue
-		}
-		vals = append(vals, args[i])
-		set = append(set, fmt.Sprintf("%s = $%d", col, len(vals)))
-	}
-	vals = append(vals, c.ID, c.Version-1)
+	// Every column but id and number, which never change: caseColumns begins with them.
+	vals := append(args[2:], c.ID, c.Version-1)
 	return s.db.Transact(ctx, func(q Querier) error {
 		// The facts rows the case has now are keyed by what it holds now.
 		was, err := scanCase(q.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = $1`, c.ID))
@@ -173,8 +177,7 @@ func (s *UrbanStore) UpdateCase(ctx context.Context, c *urban.Case, evs []urban.
 		} else if err != nil {
 			return mapErr(err, "")
 		}
-		res, err := q.ExecContext(ctx, `UPDATE cases SET `+strings.Join(set, ", ")+
-			fmt.Sprintf(` WHERE id = $%d AND version = $%d`, len(vals)-1, len(vals)), vals...)
+		res, err := q.ExecContext(ctx, updateCase, vals...)
 		if err != nil {
 			return mapErr(err, "")
 		}
@@ -595,33 +598,16 @@ func (s *UrbanStore) ContactOf(ctx context.Context, caseID string) (urban.Contac
 	return c, mapErr(err, "")
 }
 
-// geoStep is the side of a duplicate-search square in degrees: about 110 m of latitude.
-const geoStep = 0.001
-
-// geoCell names the square a point lies in.
-func geoCell(lon, lat float64) string {
-	return strconv.Itoa(int(math.Floor(lon/geoStep))) + ":" + strconv.Itoa(int(math.Floor(lat/geoStep)))
-}
-
-// Nearby implements urban.Store: the squares the box covers are looked up by index, so
-// the search costs the same however many cases the city has; a box of more than 64
-// squares (a radius of kilometres) scans the category's recent cases instead.
+// Nearby implements urban.Store. The category's index carries the point (migration
+// 00014): its entries of the window are scanned newest first with the box tested in the
+// index, and only the rows inside the box are read. The cost follows the category's
+// reports within the window (a few hundred in three days in a large city), not the size
+// of the city's history.
 func (s *UrbanStore) Nearby(ctx context.Context, categoryID string, since time.Time, minLon, minLat, maxLon, maxLat float64,
 	n int) ([]urban.Case, error) {
 	var w where
 	w.add("category_id = " + w.arg(categoryID))
 	w.add("reported_at >= " + w.arg(ms(since)))
-	x0, x1 := int(math.Floor(minLon/geoStep)), int(math.Floor(maxLon/geoStep))
-	y0, y1 := int(math.Floor(minLat/geoStep)), int(math.Floor(maxLat/geoStep))
-	if (x1-x0+1)*(y1-y0+1) <= 64 {
-		var in []string
-		for x := x0; x <= x1; x++ {
-			for y := y0; y <= y1; y++ {
-				in = append(in, w.arg(strconv.Itoa(x)+":"+strconv.Itoa(y)))
-			}
-		}
-		w.add("geo_cell IN (" + strings.Join(in, ", ") + ")")
-	}
 	w.add("lon BETWEEN " + w.arg(minLon) + " AND " + w.arg(maxLon))
 	w.add("lat BETWEEN " + w.arg(minLat) + " AND " + w.arg(maxLat))
 	w.add("state NOT IN ('closed', 'rejected', 'void', 'merged')")
@@ -819,7 +805,7 @@ func (s *UrbanStore) ImportCases(ctx context.Context, cases []urban.Case, events
 			if err != nil {
 				return err
 			}
-			if _, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES (`+placeholders(len(args))+`)`, args...); err != nil {
+			if _, err := q.ExecContext(ctx, insertCase, args...); err != nil {
 				return mapErr(err, "")
 			}
 			if err := writeFacts(ctx, q, c, nil); err != nil {

@@ -240,3 +240,52 @@ func TestIndicatorCountsAgreeWithACaseByCaseCountOverAnyPeriod(t *testing.T) {
 		}
 	})
 }
+
+// Nearby finds the open cases of one category reported since a moment inside a box,
+// newest first: not another category, not outside the box, not before the window, not
+// a closed case.
+func TestNearbyFindsOpenCasesOfTheCategoryInTheBoxAndWindow(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewUrbanStore(db)
+		t0 := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+		add := func(name, category string, lon, lat float64, at time.Time, state urban.State) string {
+			c := &urban.Case{ID: ids.New(), Version: 1, Channel: urban.ChannelInspector, CategoryID: category, Category: "0102",
+				Urgency: urban.UrgencyNormal, Description: name, Lon: lon, Lat: lat, GridCode: "419901001001001",
+				GridVersion: 1, UnitID: "u", UnitPath: "/c/u/", State: state, ReportedAt: at, UpdatedAt: at, ReporterKey: "test"}
+			ev := urban.Event{ID: ids.New(), CaseID: c.ID, At: at, Move: urban.MoveReport, To: urban.StateReported, Public: true}
+			if err := s.CreateCase(ctx, c, urban.Contact{}, ev, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			return name
+		}
+		const lon, lat, d = 113.2, 33.75, 0.0005
+		want := []string{
+			add("older, inside", "cat", lon+d/2, lat, t0.Add(time.Hour), urban.StateFiled),
+			add("newest, inside", "cat", lon, lat-d/2, t0.Add(3*time.Hour), urban.StateReported),
+		}
+		add("another category", "other", lon, lat, t0.Add(2*time.Hour), urban.StateReported)
+		add("east of the box", "cat", lon+2*d, lat, t0.Add(2*time.Hour), urban.StateReported)
+		add("north of the box", "cat", lon, lat+2*d, t0.Add(2*time.Hour), urban.StateReported)
+		add("before the window", "cat", lon, lat, t0.Add(-time.Minute), urban.StateReported)
+		add("closed", "cat", lon, lat, t0.Add(2*time.Hour), urban.StateClosed)
+		for range 30 { // many of the category elsewhere in the window
+			add("elsewhere", "cat", lon+0.01, lat+0.01, t0.Add(90*time.Minute), urban.StateReported)
+		}
+		got, err := s.Nearby(ctx, "cat", t0, lon-d, lat-d, lon+d, lat+d, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range got {
+			names = append(names, c.Description)
+		}
+		slices.Reverse(want)
+		if !slices.Equal(names, want) {
+			t.Fatalf("Nearby = %q, want %q", names, want)
+		}
+		if got, err := s.Nearby(ctx, "cat", t0, lon-d, lat-d, lon+d, lat+d, 1); err != nil || len(got) != 1 || got[0].Description != want[0] {
+			t.Fatalf("Nearby with room for one = %+v, %v; want the newest", got, err)
+		}
+	})
+}
