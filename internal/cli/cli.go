@@ -260,7 +260,7 @@ func (a *app) cases(cfg *config.Config) (*urban.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return urban.NewService(urban.Deps{Store: storage.NewUrbanStore(a.db), Units: storage.NewIdentityStore(a.db),
+	return urban.NewService(urban.Deps{Store: storage.NewUrbanStore(a.db), Units: a.identity.UnitLookup(),
 		Categories: urban.Catalogue{Taxonomy: a.taxonomy}, Calendar: a.calendar, Grid: a.grid, Evidence: blobs,
 		Config: loop, NewID: ids.New, Areas: a.areas}), nil
 }

@@ -22,6 +22,7 @@ type authEntry struct {
 	actor   *Actor
 	account *Account
 	open311 *Open311Key // for an Open311 api_key: the key, nothing else
+	unit    *Unit       // for a unit lookup (UnitLookup)
 	gen     uint64
 	until   time.Time
 }
@@ -54,6 +55,16 @@ func (c *authCache) getOpen311(key string, now time.Time) (*Open311Key, bool) {
 	return &k, true
 }
 
+// getUnit is get for a unit looked up by UnitLookup.
+func (c *authCache) getUnit(key string, now time.Time) (*Unit, bool) {
+	e, ok := c.live(key, now)
+	if !ok || e.unit == nil {
+		return nil, false
+	}
+	u := *e.unit
+	return &u, true
+}
+
 // live returns the entry of key if it is of the current generation and not expired.
 func (c *authCache) live(key string, now time.Time) (authEntry, bool) {
 	if c.ttl <= 0 {
@@ -76,6 +87,11 @@ func (c *authCache) put(key string, actor *Actor, account *Account, gen uint64, 
 // putOpen311 stores an Open311 key's record.
 func (c *authCache) putOpen311(key string, k *Open311Key, gen uint64, now time.Time) {
 	c.store(key, authEntry{open311: k, gen: gen}, now, time.Time{})
+}
+
+// putUnit stores a unit looked up by UnitLookup.
+func (c *authCache) putUnit(key string, u *Unit, gen uint64, now time.Time) {
+	c.store(key, authEntry{unit: u, gen: gen}, now, time.Time{})
 }
 
 func (c *authCache) store(key string, e authEntry, now, limit time.Time) {

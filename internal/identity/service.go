@@ -865,6 +865,41 @@ func (s *Service) UnitByCode(ctx context.Context, actor *Actor, code string) (*U
 	return u, nil
 }
 
+// UnitLookup returns the unit lookups that other services make without an actor: the
+// case loop finds the community a report's grid cell belongs to, at every report. They
+// are cached as credentials are (Options.AuthCacheTTL, 5 s by default): any identity
+// write on this node drops them at once, and a change made on another node is seen
+// within the TTL.
+func (s *Service) UnitLookup() UnitLookup { return UnitLookup{s: s} }
+
+// UnitLookup looks units up for other services; see Service.UnitLookup.
+type UnitLookup struct{ s *Service }
+
+// UnitByID returns the unit with this ID, enabled or not; NotFound if none.
+func (l UnitLookup) UnitByID(ctx context.Context, id string) (*Unit, error) {
+	return l.cached(ctx, "unit-id:"+id, func() (*Unit, error) { return l.s.store.UnitByID(ctx, id) })
+}
+
+// UnitByCode returns the unit with this code, enabled or not; NotFound if none.
+func (l UnitLookup) UnitByCode(ctx context.Context, code string) (*Unit, error) {
+	return l.cached(ctx, "unit-code:"+code, func() (*Unit, error) { return l.s.store.UnitByCode(ctx, code) })
+}
+
+func (l UnitLookup) cached(ctx context.Context, key string, read func() (*Unit, error)) (*Unit, error) {
+	now := l.s.now()
+	if u, ok := l.s.cache.getUnit(key, now); ok {
+		return u, nil
+	}
+	gen := l.s.cache.generation()
+	u, err := read()
+	if err != nil {
+		return nil, err
+	}
+	kept := *u
+	l.s.cache.putUnit(key, &kept, gen, now)
+	return u, nil
+}
+
 // AccountByUsername returns the account with a username, if the actor may
 // see it.
 func (s *Service) AccountByUsername(ctx context.Context, actor *Actor, username string) (*Account, error) {

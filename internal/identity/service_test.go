@@ -685,3 +685,54 @@ func TestChangesAreRecordedInTheLedgerWithTheRoleAndUnitActedIn(t *testing.T) {
 		}
 	})
 }
+
+// UnitLookup caches what it read: a change made on another node is seen once the cache
+// TTL has passed, a change made through this node at once, and a caller that edits the
+// unit it got changes nothing in the cache.
+func TestUnitLookupSeesChangesOfThisNodeAtOnceAndOfOthersWithinTheTTL(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		other, err := identity.NewService(storage.NewIdentityStore(db), identity.Options{Argon2: cheapArgon2, Now: w.clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		look := w.svc.UnitLookup()
+		byCode := func(code string) *identity.Unit {
+			t.Helper()
+			u, err := look.UnitByCode(ctx, code)
+			if err != nil {
+				t.Fatalf("UnitByCode %s: %v", code, err)
+			}
+			return u
+		}
+		got := byCode(w.commA.Code)
+		got.Name = "edited by the caller"
+		if again := byCode(w.commA.Code); again.Name != w.commA.Name {
+			t.Fatalf("the cache kept a caller's edit: %q", again.Name)
+		}
+
+		name := "另一节点改名"
+		if _, err := other.UpdateUnit(ctx, identity.System(), w.commA.ID, identity.UnitPatch{Name: &name}); err != nil {
+			t.Fatal(err)
+		}
+		if u := byCode(w.commA.Code); u.Name != w.commA.Name {
+			t.Fatalf("within the TTL the cached unit is served; got %q", u.Name)
+		}
+		w.clock.Advance(5 * time.Second)
+		if u := byCode(w.commA.Code); u.Name != name {
+			t.Fatalf("after the TTL: %q, want %q", u.Name, name)
+		}
+
+		disabled := true
+		if _, err := w.svc.UpdateUnit(ctx, identity.System(), w.commA.ID, identity.UnitPatch{Disabled: &disabled}); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := look.UnitByID(ctx, w.commA.ID); err != nil || !u.Disabled {
+			t.Fatalf("a change through this node is seen at once: %+v, %v", u, err)
+		}
+		if _, err := look.UnitByCode(ctx, "no-such-unit"); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("unknown code: %v", err)
+		}
+	})
+}

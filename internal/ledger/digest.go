@@ -159,9 +159,11 @@ func (c *canonicalizer) object(dst []byte) ([]byte, bool) {
 	// The members' values are rendered one after the other into one buffer,
 	// then copied out in the order of their keys: one buffer per object
 	// rather than one per member.
-	var room [16]member // most objects have fewer members: no allocation for them
+	var room [64]member // a case has ~45 members; most objects fewer: no allocation for them
 	ms := room[:0]
-	var vals []byte
+	// The values take at most what is left of the input: one allocation of that
+	// size rather than a series of growing ones.
+	vals := make([]byte, 0, len(c.in)-c.pos)
 	for {
 		if c.pos >= len(c.in) || c.in[c.pos] != '"' {
 			return dst, false

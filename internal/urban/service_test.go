@@ -56,9 +56,10 @@ type world struct {
 	actors map[string]*identity.Actor
 	units  map[string]*identity.Unit
 	now    *time.Time
+	deps   urban.Deps // what svc was made of
 }
 
-func newWorld(t *testing.T, db *storage.DB) *world {
+func newWorld(t testing.TB, db *storage.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	idsvc, err := identity.NewService(storage.NewIdentityStore(db), identity.Options{})
@@ -100,9 +101,10 @@ func newWorld(t *testing.T, db *storage.DB) *world {
 		"cat-cover":  {ID: "cat-cover", Code: "0101", Kind: "component", Name: "上水井盖", Enabled: true, Limits: limits},
 	}
 	w.cal = calendar.NewService(storage.NewCalendarStore(db), ids.New, nil)
-	w.svc = urban.NewService(urban.Deps{Store: storage.NewUrbanStore(db), Units: store, Categories: cats,
+	w.deps = urban.Deps{Store: storage.NewUrbanStore(db), Units: store, Categories: cats,
 		Calendar: w.cal, Grid: gsvc, Evidence: blobs,
-		Config: urban.DefaultConfig(), Now: func() time.Time { return *w.now }, NewID: ids.New})
+		Config: urban.DefaultConfig(), Now: func() time.Time { return *w.now }, NewID: ids.New}
+	w.svc = urban.NewService(w.deps)
 	return w
 }
 

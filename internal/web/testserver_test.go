@@ -92,7 +92,7 @@ func startApp(tb testing.TB, db *storage.DB, opts ...func(*config.Config)) *app 
 	if err != nil {
 		tb.Fatalf("evidence store: %v", err)
 	}
-	cases := urban.NewService(urban.Deps{Store: storage.NewUrbanStore(db), Units: storage.NewIdentityStore(db),
+	cases := urban.NewService(urban.Deps{Store: storage.NewUrbanStore(db), Units: svc.UnitLookup(),
 		Categories: urban.Catalogue{Taxonomy: taxSvc}, Calendar: calSvc, Grid: gridSvc, Evidence: blobs,
 		Config: urban.DefaultConfig(), NewID: ids.New, Areas: areaSvc})
 	bundle, err := i18n.New()
