@@ -52,8 +52,20 @@ func caseArgs(c *urban.Case) ([]any, error) {
 		c.Reopens, c.Returns, c.PublicNote, c.Rating, nullMs(c.RatedAt)}, nil
 }
 
-func scanCase(row interface{ Scan(...any) error }) (*urban.Case, error) {
+// rowScanner is a row or rows of a query.
+type rowScanner interface{ Scan(...any) error }
+
+// scanCase reads one case of caseColumns.
+func scanCase(row rowScanner) (*urban.Case, error) {
 	var c urban.Case
+	if err := scanCaseInto(row, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// scanCaseInto reads a row of caseColumns into c: lists fill their slice in place.
+func scanCaseInto(row rowScanner, c *urban.Case) error {
 	var channel, urgency, state, held, pending string
 	var reported, updated int64
 	var filed, dispatched, handled, verified, closed, handleDue, stageDue, stageStarted, escalated, rated sql.NullInt64
@@ -63,13 +75,13 @@ func scanCase(row interface{ Scan(...any) error }) (*urban.Case, error) {
 		&c.TrackingHash, &reported, &updated, &filed, &dispatched, &handled, &verified, &closed, &handleDue,
 		&stageDue, &stageStarted, &c.StageProvisional, &c.WarnedLevel, &escalated, &c.Reworks, &c.Extensions,
 		&c.Reopens, &c.Returns, &c.PublicNote, &c.Rating, &rated); err != nil {
-		return nil, err
+		return err
 	}
 	c.Channel, c.Urgency, c.State, c.HeldFrom = urban.Channel(channel), urban.Urgency(urgency), urban.State(state), urban.State(held)
 	if pending != "" {
 		c.Pending = new(urban.Pending)
 		if err := json.Unmarshal([]byte(pending), c.Pending); err != nil {
-			return nil, fmt.Errorf("case %s: pending: %w", c.ID, err)
+			return fmt.Errorf("case %s: pending: %w", c.ID, err)
 		}
 	}
 	c.ReportedAt, c.UpdatedAt = fromMs(reported), fromMs(updated)
@@ -77,26 +89,25 @@ func scanCase(row interface{ Scan(...any) error }) (*urban.Case, error) {
 	c.VerifiedAt, c.ClosedAt, c.HandleDue = fromNullMs(verified), fromNullMs(closed), fromNullMs(handleDue)
 	c.StageDue, c.StageStarted, c.EscalatedAt = fromNullMs(stageDue), fromNullMs(stageStarted), fromNullMs(escalated)
 	c.RatedAt = fromNullMs(rated)
-	return &c, nil
+	return nil
 }
 
 // publicCaseColumns are what urban.Filter.Public lists read; scanPublicCase reads them.
 const publicCaseColumns = `id, number, channel, category_id, category_code, description, address, lon, lat, state,
 	reopens, merged_into, public_note, reported_at, updated_at, handle_due, closed_at`
 
-func scanPublicCase(row interface{ Scan(...any) error }) (*urban.Case, error) {
-	var c urban.Case
+func scanPublicCase(row rowScanner, c *urban.Case) error {
 	var channel, state string
 	var reported, updated int64
 	var handleDue, closed sql.NullInt64
 	if err := row.Scan(&c.ID, &c.Number, &channel, &c.CategoryID, &c.Category, &c.Description, &c.Address, &c.Lon,
 		&c.Lat, &state, &c.Reopens, &c.MergedInto, &c.PublicNote, &reported, &updated, &handleDue, &closed); err != nil {
-		return nil, err
+		return err
 	}
 	c.Channel, c.State = urban.Channel(channel), urban.State(state)
 	c.ReportedAt, c.UpdatedAt = fromMs(reported), fromMs(updated)
 	c.HandleDue, c.ClosedAt = fromNullMs(handleDue), fromNullMs(closed)
-	return &c, nil
+	return nil
 }
 
 // insertCase inserts a case: the values of caseArgs.
@@ -402,7 +413,7 @@ func caseWhere(w *where, f urban.Filter) {
 // every matching case first (at a million cases, tens of thousands of open ones).
 func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Case, error) {
 	order := "reported_at DESC, id DESC"
-	cols, scan := caseColumns, scanCase
+	cols, scan := caseColumns, scanCaseInto
 	if f.Public {
 		cols, scan = publicCaseColumns, scanPublicCase
 	}
@@ -520,15 +531,14 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 	return out, nil
 }
 
-func collectCases(rows *sql.Rows, scan func(interface{ Scan(...any) error }) (*urban.Case, error)) ([]urban.Case, error) {
+func collectCases(rows *sql.Rows, scan func(rowScanner, *urban.Case) error) ([]urban.Case, error) {
 	defer rows.Close()
 	var out []urban.Case
 	for rows.Next() {
-		c, err := scan(rows)
-		if err != nil {
+		out = append(out, urban.Case{})
+		if err := scan(rows, &out[len(out)-1]); err != nil {
 			return nil, mapErr(err, "")
 		}
-		out = append(out, *c)
 	}
 	return out, mapErr(rows.Err(), "")
 }
@@ -616,7 +626,7 @@ func (s *UrbanStore) Nearby(ctx context.Context, categoryID string, since time.T
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
-	return collectCases(rows, scanCase)
+	return collectCases(rows, scanCaseInto)
 }
 
 // PublicEvents implements urban.Store.
@@ -654,7 +664,7 @@ func (s *UrbanStore) Due(ctx context.Context, before time.Time, n int) ([]urban.
 	if err != nil {
 		return nil, mapErr(err, "")
 	}
-	return collectCases(rows, scanCase)
+	return collectCases(rows, scanCaseInto)
 }
 
 var _ urban.IndicatorStore = (*UrbanStore)(nil)
