@@ -22,3 +22,6 @@ func (db *DB) MigrateTo(ctx context.Context, version int64) error {
 
 // MapErr is mapErr, for tests that write with their own statements.
 var MapErr = mapErr
+
+// OpenStatesSQL is the condition of the open cases' partial index.
+var OpenStatesSQL = openStatesSQL

@@ -338,6 +338,37 @@ func (s *UrbanStore) CaseByClientID(ctx context.Context, reporterKey, clientID s
 	return s.oneCase(ctx, `reporter_key = $1 AND client_id = $2 AND client_id <> ''`, reporterKey, clientID)
 }
 
+// openStatesSQL selects the open cases — every state but the terminal ones — as the
+// partial index cases_open (migration 00015) is defined, to the letter, so that the
+// planner can use it: a partial index serves only a query that carries its condition.
+var openStatesSQL = func() string {
+	var terminal []string
+	for _, st := range urban.States() {
+		if st.Terminal() {
+			terminal = append(terminal, "'"+string(st)+"'")
+		}
+	}
+	return "state NOT IN (" + strings.Join(terminal, ", ") + ")"
+}()
+
+// isOpenStates reports whether states, duplicates aside, are exactly the open ones.
+func isOpenStates(states []urban.State) bool {
+	if len(states) == 0 {
+		return false
+	}
+	for _, st := range states {
+		if st.Terminal() {
+			return false
+		}
+	}
+	for _, st := range urban.States() {
+		if !st.Terminal() && !slices.Contains(states, st) {
+			return false
+		}
+	}
+	return true
+}
+
 // caseWhere adds the conditions of a filter to w.
 func caseWhere(w *where, f urban.Filter) {
 	if f.Scope.All {
@@ -352,7 +383,9 @@ func caseWhere(w *where, f urban.Filter) {
 		}
 		w.add("(" + strings.Join(ors, " OR ") + ")")
 	}
-	if len(f.States) > 0 {
+	if isOpenStates(f.States) {
+		w.add(openStatesSQL)
+	} else if len(f.States) > 0 {
 		var in []string
 		for _, st := range f.States {
 			in = append(in, w.arg(string(st)))
@@ -454,8 +487,9 @@ func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Cas
 		}
 		return ""
 	}
-	if len(states) <= 1 {
-		// One arm is the page itself.
+	if len(states) <= 1 || (isOpenStates(states) && !f.Overdue) {
+		// One arm is the page itself; every open state is one ordered scan of the open
+		// cases' index (migration 00015).
 		g := f
 		g.States, g.Offset = states, 0
 		q, err := arm(g, cols, f.Limit)
@@ -620,7 +654,7 @@ func (s *UrbanStore) Nearby(ctx context.Context, categoryID string, since time.T
 	w.add("reported_at >= " + w.arg(ms(since)))
 	w.add("lon BETWEEN " + w.arg(minLon) + " AND " + w.arg(maxLon))
 	w.add("lat BETWEEN " + w.arg(minLat) + " AND " + w.arg(maxLat))
-	w.add("state NOT IN ('closed', 'rejected', 'void', 'merged')")
+	w.add(openStatesSQL)
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+caseColumns+` FROM cases`+w.sql()+
 		` ORDER BY reported_at DESC`+limit(n), w.args...)
 	if err != nil {

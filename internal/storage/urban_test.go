@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,6 +77,45 @@ func TestCaseListsOfSeveralStatesPageInOrder(t *testing.T) {
 		page, err := s.ListCases(ctx, f)
 		if err != nil || len(page) != 4 || page[0].ID != want[5] || page[3].ID != want[8] {
 			t.Fatalf("offset page: %d cases, %v", len(page), err)
+		}
+		// Every open state (in any order, with repeats): one scan of the open cases' index,
+		// paged alike, and counted alike.
+		var open []string
+		for i := len(all) - 1; i >= 0; i-- {
+			if !all[i].State.Terminal() {
+				open = append(open, all[i].ID)
+			}
+		}
+		var openStates []urban.State
+		for _, st := range slices.Backward(urban.States()) {
+			if !st.Terminal() {
+				openStates = append(openStates, st, st)
+			}
+		}
+		f = urban.Filter{States: openStates, Scope: identity.Scope{All: true}, Limit: 7, Public: true}
+		got = nil
+		for {
+			page, err := s.ListCases(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range page {
+				got = append(got, c.ID)
+			}
+			if len(page) < f.Limit {
+				break
+			}
+			f.After = page[len(page)-1].ID
+		}
+		if !slices.Equal(got, open) {
+			t.Fatalf("open cases, keyset pages:\n got %v\nwant %v", got, open)
+		}
+		f.After, f.Offset, f.Limit = "", 5, 4
+		if page, err := s.ListCases(ctx, f); err != nil || len(page) != 4 || page[0].ID != open[5] || page[3].ID != open[8] {
+			t.Fatalf("open cases, offset page: %d cases, %v", len(page), err)
+		}
+		if n, err := s.CountCases(ctx, f); err != nil || n != len(open) {
+			t.Fatalf("open cases counted: %d, %v; want %d", n, err, len(open))
 		}
 		// The overdue list: most overdue first.
 		over, err := s.ListCases(ctx, urban.Filter{Overdue: true, Now: t0.Add(1000 * time.Hour), Scope: identity.Scope{All: true}, Limit: 3})
@@ -286,6 +326,42 @@ func TestNearbyFindsOpenCasesOfTheCategoryInTheBoxAndWindow(t *testing.T) {
 		}
 		if got, err := s.Nearby(ctx, "cat", t0, lon-d, lat-d, lon+d, lat+d, 1); err != nil || len(got) != 1 || got[0].Description != want[0] {
 			t.Fatalf("Nearby with room for one = %+v, %v; want the newest", got, err)
+		}
+	})
+}
+
+// The open cases' list reads the partial index cases_open: the condition the store
+// writes must be the index's, to the letter, or SQLite will not use it.
+func TestOpenCasesIndexMatchesTheQuery(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		if db.Dialect == storage.Postgres {
+			// PostgreSQL proves the implication itself; the index must exist.
+			var n int
+			err := db.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()
+				AND tablename = 'cases' AND indexname = 'cases_open'`).Scan(&n)
+			if err != nil || n != 1 {
+				t.Fatalf("cases_open: %d, %v", n, err)
+			}
+			return
+		}
+		rows, err := db.Reader().QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT id FROM cases WHERE `+storage.OpenStatesSQL+
+			` ORDER BY reported_at DESC, id DESC LIMIT 50`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		if p := strings.Join(plan, "; "); !strings.Contains(p, "cases_open") || strings.Contains(p, "TEMP B-TREE") {
+			t.Fatalf("plan of the open cases' list: %s", p)
 		}
 	})
 }
