@@ -48,75 +48,52 @@ func TestCaseListsOfSeveralStatesPageInOrder(t *testing.T) {
 		s := storage.NewUrbanStore(db)
 		t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 		all := importCases(t, s, 40, []urban.State{urban.StateReported, urban.StateFiled, urban.StateClosed, urban.StateDispatched}, t0)
-		var want []string
-		for i := len(all) - 1; i >= 0; i-- {
-			if all[i].State == urban.StateReported || all[i].State == urban.StateDispatched {
-				want = append(want, all[i].ID)
+		// wantPages lists by f page after page (keyset), then one page by offset, and
+		// compares both with want, the IDs of all newest first that keep says.
+		wantPages := func(what string, f urban.Filter, keep func(urban.Case) bool) {
+			t.Helper()
+			var want, got []string
+			for i := len(all) - 1; i >= 0; i-- {
+				if keep(all[i]) {
+					want = append(want, all[i].ID)
+				}
+			}
+			for {
+				page, err := s.ListCases(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range page {
+					got = append(got, c.ID)
+				}
+				if len(page) < f.Limit {
+					break
+				}
+				f.After = page[len(page)-1].ID
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s, keyset pages:\n got %v\nwant %v", what, got, want)
+			}
+			f.After, f.Offset, f.Limit = "", 5, 4
+			if page, err := s.ListCases(ctx, f); err != nil || len(page) != 4 || page[0].ID != want[5] || page[3].ID != want[8] {
+				t.Fatalf("%s, offset page: %d cases, %v", what, len(page), err)
+			}
+			if n, err := s.CountCases(ctx, f); err != nil || n != len(want) {
+				t.Fatalf("%s counted: %d, %v; want %d", what, n, err, len(want))
 			}
 		}
-		f := urban.Filter{States: []urban.State{urban.StateReported, urban.StateDispatched, urban.StateReported},
-			Scope: identity.Scope{All: true}, Limit: 7}
-		var got []string
-		for {
-			page, err := s.ListCases(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range page {
-				got = append(got, c.ID)
-			}
-			if len(page) < f.Limit {
-				break
-			}
-			f.After = page[len(page)-1].ID
-		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("keyset pages:\n got %v\nwant %v", got, want)
-		}
-		f.After, f.Offset, f.Limit = "", 5, 4
-		page, err := s.ListCases(ctx, f)
-		if err != nil || len(page) != 4 || page[0].ID != want[5] || page[3].ID != want[8] {
-			t.Fatalf("offset page: %d cases, %v", len(page), err)
-		}
-		// Every open state (in any order, with repeats): one scan of the open cases' index,
-		// paged alike, and counted alike.
-		var open []string
-		for i := len(all) - 1; i >= 0; i-- {
-			if !all[i].State.Terminal() {
-				open = append(open, all[i].ID)
-			}
-		}
-		var openStates []urban.State
+		wantPages("reported and dispatched", urban.Filter{States: []urban.State{urban.StateReported, urban.StateDispatched,
+			urban.StateReported}, Scope: identity.Scope{All: true}, Limit: 7},
+			func(c urban.Case) bool { return c.State == urban.StateReported || c.State == urban.StateDispatched })
+		// Every open state (in any order, with repeats) is one scan of the open cases' index.
+		var open []urban.State
 		for _, st := range slices.Backward(urban.States()) {
 			if !st.Terminal() {
-				openStates = append(openStates, st, st)
+				open = append(open, st, st)
 			}
 		}
-		f = urban.Filter{States: openStates, Scope: identity.Scope{All: true}, Limit: 7, Public: true}
-		got = nil
-		for {
-			page, err := s.ListCases(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range page {
-				got = append(got, c.ID)
-			}
-			if len(page) < f.Limit {
-				break
-			}
-			f.After = page[len(page)-1].ID
-		}
-		if !slices.Equal(got, open) {
-			t.Fatalf("open cases, keyset pages:\n got %v\nwant %v", got, open)
-		}
-		f.After, f.Offset, f.Limit = "", 5, 4
-		if page, err := s.ListCases(ctx, f); err != nil || len(page) != 4 || page[0].ID != open[5] || page[3].ID != open[8] {
-			t.Fatalf("open cases, offset page: %d cases, %v", len(page), err)
-		}
-		if n, err := s.CountCases(ctx, f); err != nil || n != len(open) {
-			t.Fatalf("open cases counted: %d, %v; want %d", n, err, len(open))
-		}
+		wantPages("open cases", urban.Filter{States: open, Scope: identity.Scope{All: true}, Limit: 7, Public: true},
+			func(c urban.Case) bool { return !c.State.Terminal() })
 		// The overdue list: most overdue first.
 		over, err := s.ListCases(ctx, urban.Filter{Overdue: true, Now: t0.Add(1000 * time.Hour), Scope: identity.Scope{All: true}, Limit: 3})
 		if err != nil || len(over) != 3 || !over[0].StageDue.Before(over[1].StageDue) {
