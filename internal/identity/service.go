@@ -877,15 +877,15 @@ type UnitLookup struct{ s *Service }
 
 // UnitByID returns the unit with this ID, enabled or not; NotFound if none.
 func (l UnitLookup) UnitByID(ctx context.Context, id string) (*Unit, error) {
-	return l.cached(ctx, "unit-id:"+id, func() (*Unit, error) { return l.s.store.UnitByID(ctx, id) })
+	return l.cached("unit-id:"+id, func() (*Unit, error) { return l.s.store.UnitByID(ctx, id) })
 }
 
 // UnitByCode returns the unit with this code, enabled or not; NotFound if none.
 func (l UnitLookup) UnitByCode(ctx context.Context, code string) (*Unit, error) {
-	return l.cached(ctx, "unit-code:"+code, func() (*Unit, error) { return l.s.store.UnitByCode(ctx, code) })
+	return l.cached("unit-code:"+code, func() (*Unit, error) { return l.s.store.UnitByCode(ctx, code) })
 }
 
-func (l UnitLookup) cached(ctx context.Context, key string, read func() (*Unit, error)) (*Unit, error) {
+func (l UnitLookup) cached(key string, read func() (*Unit, error)) (*Unit, error) {
 	now := l.s.now()
 	if u, ok := l.s.cache.getUnit(key, now); ok {
 		return u, nil
