@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"chengguan/internal/apperr"
 	"chengguan/internal/calendar"
 	"chengguan/internal/identity"
@@ -732,8 +734,10 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now t
 		end = now
 	}
 	lo, hi := factsBucket(ms(from)), factsBucket(ms(to)-1)
-	out := urban.GroupCounts{}
-	for _, inner := range []bool{true, false} {
+	// query counts the rows of buckets [b0, b1]: inner ones (wholly inside the period:
+	// the mask says which instants are in it) or the period's first or last (each
+	// instant tested against the period).
+	query := func(inner bool, b0, b1 int64) (string, []any) {
 		var w where
 		f, t, lateBy := w.arg(ms(from)), w.arg(ms(to)), w.arg(ms(end))
 		in := func(col string) string { return "(" + col + " >= " + f + " AND " + col + " < " + t + ")" }
@@ -768,13 +772,8 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now t
 			count(at("dispatched_at", 4) + " AND reworked = 1"),
 			count(at("dispatched_at", 4) + " AND extended = 1"),
 		}, ", ")
-		if inner {
-			if hi-lo < 2 {
-				continue
-			}
-			w.add("bucket > " + w.arg(lo) + " AND bucket < " + w.arg(hi))
-		} else {
-			w.add("bucket IN (" + w.arg(lo) + ", " + w.arg(hi) + ")")
+		w.add("bucket >= " + w.arg(b0) + " AND bucket <= " + w.arg(b1))
+		if !inner {
 			// Rows of cases with no instant in the period are no group's business.
 			w.add("(" + strings.Join([]string{in("reported_at"), in("filed_at"), in("dispatched_at"), in("handle_due"),
 				in("handled_at"), in("closed_at")}, " OR ") + ")")
@@ -795,13 +794,53 @@ func (s *UrbanStore) CountBy(ctx context.Context, column string, from, to, now t
 		if key == "inspector_id" {
 			w.add("inspector_id <> ''")
 		}
-		q := `SELECT ` + key + `, ` + sel + ` FROM case_facts` + w.sql() + ` GROUP BY ` + strings.Join(groupBy, ", ")
-		if err := s.sumGroups(ctx, out, q, w.args); err != nil {
-			return nil, err
+		return `SELECT ` + key + `, ` + sel + ` FROM case_facts` + w.sql() + ` GROUP BY ` + strings.Join(groupBy, ", "), w.args
+	}
+	// The period's buckets are read in parts at once, each on a reader of its own: the
+	// first and the last bucket, and the inner ones in up to countParts runs. A month
+	// read from disk then waits on several reads at a time, not one page after another,
+	// and the counting uses every core.
+	type part struct {
+		inner  bool
+		b0, b1 int64
+	}
+	parts := []part{{false, lo, lo}}
+	if hi != lo {
+		parts = append(parts, part{false, hi, hi})
+	}
+	if n := hi - lo - 1; n > 0 {
+		k := min(n, countParts)
+		for i := range k {
+			parts = append(parts, part{true, lo + 1 + n*i/k, lo + n*(i+1)/k})
+		}
+	}
+	sums := make([]urban.GroupCounts, len(parts))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(countParts)
+	for i, p := range parts {
+		g.Go(func() error {
+			q, args := query(p.inner, p.b0, p.b1)
+			sums[i] = urban.GroupCounts{}
+			return s.sumGroups(gctx, sums[i], q, args)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := urban.GroupCounts{}
+	for _, sum := range sums {
+		for k, c := range sum {
+			total := out[k]
+			total.Add(c)
+			out[k] = total
 		}
 	}
 	return out, nil
 }
+
+// countParts is how many runs of inner buckets a period's counts are split into, and
+// how many parts CountBy reads at once.
+const countParts = 4
 
 // sumGroups adds the counts query q finds to out, by the group key it selects first.
 func (s *UrbanStore) sumGroups(ctx context.Context, out urban.GroupCounts, q string, args []any) error {
