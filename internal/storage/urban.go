@@ -445,7 +445,9 @@ func caseWhere(w *where, f urban.Filter) {
 // overdue list, the most overdue first. A list of several states is read as one ordered
 // arm per state, each bounded by the page, merged: every arm walks its (state, time)
 // index in order and stops early, where one scan of all the states would have to sort
-// every matching case first (at a million cases, tens of thousands of open ones).
+// every matching case first (at a million cases, tens of thousands of open ones). The
+// list of every open state, the public one, has an index of its own (cases_open) and is
+// one ordered scan.
 func (s *UrbanStore) ListCases(ctx context.Context, f urban.Filter) ([]urban.Case, error) {
 	order := "reported_at DESC, id DESC"
 	cols, scan := caseColumns, scanCaseInto
