@@ -213,4 +213,3 @@ func TestAdminImportsResponsibilityAreasFromTheMapPage(t *testing.T) {
 		wantPage(t, page, a.T(i18n.ZH, "grid.imported_areas", map[string]any{"Version": 2, "Name": "2026 责任区", "Areas": 5}), "光明市场")
 	})
 }
-
