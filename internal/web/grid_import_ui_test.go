@@ -69,7 +69,7 @@ func wantProblemRows(t *testing.T, a *app, r *reply, lang string, ps []grid.Prob
 		if p.Code != "" {
 			code = "<code>" + p.Code + "</code>"
 		}
-		wantPage(t, r, "<tr><td>"+where+"</td><td>"+code+"</td><td><code>"+string(p.Reason)+"</code></td><td>"+
+		wantPage(t, r, "<tr><td>"+where+"</td><td>"+code+`<br><code class="muted">`+string(p.Reason)+`</code></td><td class="message">`+
 			html.EscapeString(a.T(lang, "grid.problem."+string(p.Reason), map[string]any{"Code": p.Code, "Other": p.Other, "Detail": p.Message}))+"</td></tr>")
 	}
 }
@@ -186,9 +186,9 @@ func TestAdminImportsResponsibilityAreasFromTheMapPage(t *testing.T) {
 		r.wantStatus(t, http.StatusBadRequest)
 		wantPage(t, r, a.T(i18n.ZH, "grid.areas_invalid", map[string]any{"Count": 2}),
 			a.T(i18n.ZH, "grid.areas_problems", map[string]any{"Count": 2}),
-			"<td>1</td><td><code>"+areas[1].Code+"</code></td><td><code>unknown_unit</code></td>",
+			"<tr><td>1</td><td><code>"+areas[1].Code+`</code><br><code class="muted">unknown_unit</code></td>`,
 			a.T(i18n.ZH, "grid.problem.unknown_unit", map[string]any{"Other": "419900-NOPE"}),
-			"<td>4</td><td><code>"+areas[4].Code+"</code></td><td><code>invalid_ring</code></td>",
+			"<tr><td>4</td><td><code>"+areas[4].Code+`</code><br><code class="muted">invalid_ring</code></td>`,
 			`value="坏责任区"`)
 		if _, v, err := a.Areas.Current(context.Background()); err != nil || v.ID != 1 {
 			t.Fatalf("after a refused file area version %d is in force (%v), want 1", v.ID, err)
