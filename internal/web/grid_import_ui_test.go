@@ -213,3 +213,50 @@ func TestAdminImportsResponsibilityAreasFromTheMapPage(t *testing.T) {
 		wantPage(t, page, a.T(i18n.ZH, "grid.imported_areas", map[string]any{"Version": 2, "Name": "2026 责任区", "Areas": 5}), "光明市场")
 	})
 }
+
+func TestGridImportThroughTheAPIAllOrNothingWithAReportPerFeature(t *testing.T) {
+	t.Parallel()
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		a := startApp(t, db) // the demo grid is version 1
+		bad := badDemoGrid(t)
+		a.anonymous().postGeoJSON(t, "/api/v1/grid/cells", bad).wantError(t, http.StatusUnauthorized, "unauthenticated")
+		a.loginDemo(t, "shiftlead").postGeoJSON(t, "/api/v1/grid/cells", grid.DemoGeoJSON()).wantError(t, http.StatusForbidden, "forbidden")
+
+		admin := a.loginDemo(t, "admin")
+		res, err := grid.Import(bad, grid.Options{CodeLength: 15})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := admin.postGeoJSON(t, "/api/v1/grid/cells", bad).wantError(t, http.StatusBadRequest, "invalid")
+		if want := a.T(i18n.ZH, "grid.import_invalid", map[string]any{"Count": len(res.Problems)}); e.Error.Message != want {
+			t.Errorf("message %q, want %q", e.Error.Message, want)
+		}
+		if len(e.Error.Fields) != len(res.Problems) || e.Error.Fields[0].Field != "features[3].duplicate_code" ||
+			e.Error.Fields[len(e.Error.Fields)-1].Field != "gaps[0].gap" {
+			t.Fatalf("fields %+v", e.Error.Fields)
+		}
+		if e := admin.postGeoJSON(t, "/api/v1/grid/cells?code_length=13", grid.DemoGeoJSON()).wantError(t, http.StatusBadRequest, "invalid"); e.field("code_length") == "" {
+			t.Errorf("a code length of 13 is refused without naming the field: %+v", e.Error)
+		}
+		if v := gridVersion(t, a); v.ID != 1 {
+			t.Fatalf("after refused files version %d is in force, want 1", v.ID)
+		}
+
+		r := admin.postGeoJSON(t, "/api/v1/grid/cells?name=2026+survey", grid.DemoGeoJSON())
+		r.wantStatus(t, http.StatusCreated)
+		var v struct {
+			ID         int64  `json:"id"`
+			Name       string `json:"name"`
+			Cells      int    `json:"cells"`
+			CodeLength int    `json:"code_length"`
+			Digest     string `json:"digest"`
+		}
+		r.decode(t, &v)
+		if v.ID != 2 || v.Name != "2026 survey" || v.Cells != 240 || v.CodeLength != 15 || v.Digest != grid.Digest(grid.DemoCells()) {
+			t.Fatalf("imported %+v", v)
+		}
+		if r := a.loginDemo(t, "inspector").getJSON(t, "/api/v1/grid/cells"); r.header.Get("X-Grid-Version") != "2" {
+			t.Fatalf("X-Grid-Version %q after the import, want 2", r.header.Get("X-Grid-Version"))
+		}
+	})
+}

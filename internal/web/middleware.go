@@ -209,7 +209,7 @@ func (s *Server) bodyLimit(r *http.Request) int64 {
 		return s.cfg.MaxUploadBytes
 	case "/personnel/import", "/api/v1/personnel/import":
 		return s.importLimit()
-	case "/api/v1/grid/areas", "/map/import/cells", "/map/import/areas":
+	case "/api/v1/grid/areas", "/api/v1/grid/cells", "/map/import/cells", "/map/import/areas":
 		return s.areaImportLimit()
 	}
 	if (strings.HasPrefix(r.URL.Path, "/cases/") && strings.HasSuffix(r.URL.Path, "/move")) ||
