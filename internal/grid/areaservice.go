@@ -77,7 +77,7 @@ const ActImportAreas = "grid.areas_import"
 // with an Invalid error carrying one field per problem (as a grid import's); the Result lists
 // every problem. Only an administrator of the whole tree may import, as for grids.
 func (s *AreaService) Import(ctx context.Context, actor *identity.Actor, name string, data []byte) (AreaVersion, AreaResult, error) {
-	if err := identity.Decide(actor, importAction, identity.Resource{}).Err(); err != nil {
+	if err := MayImport(actor); err != nil {
 		return AreaVersion{}, AreaResult{}, err
 	}
 	res, err := ImportAreas(data)

@@ -78,13 +78,19 @@ const ActImport = "grid.import"
 // right to edit units at the root (an administrator of the whole tree).
 const importAction = identity.ActUnitUpdate
 
+// MayImport says whether actor may import unit grids and responsibility areas: nil, or the
+// Forbidden error Import would answer. The import pages ask it before showing their forms.
+func MayImport(actor *identity.Actor) error {
+	return identity.Decide(actor, importAction, identity.Resource{}).Err()
+}
+
 // Import reads a GeoJSON FeatureCollection of unit grid cells (see Import)
 // and, when it has no problem at all, stores it as the new version in force
 // together with its ledger record. Any problem refuses the whole file with an
 // Invalid error: the Result lists every problem for the report. Only an
 // administrator of the whole tree may import.
 func (s *Service) Import(ctx context.Context, actor *identity.Actor, name string, data []byte, opts Options) (Version, Result, error) {
-	if err := identity.Decide(actor, importAction, identity.Resource{}).Err(); err != nil {
+	if err := MayImport(actor); err != nil {
 		return Version{}, Result{}, err
 	}
 	if opts.CodeLength == 0 {

@@ -37,6 +37,46 @@ func (s *Server) gridRoutes(api huma.API) {
 			"categories. Areas may overlap. Any problem refuses the whole file with 400 invalid and one error field per " +
 			"problem, features[N].<reason> (as a grid import reports them).",
 		Tags: []string{"grid"}, DefaultStatus: http.StatusCreated, MaxBodyBytes: s.areaImportLimit()}, s.apiGridAreasImport)
+	huma.Register(api, huma.Operation{OperationID: "grid-cells-import", Method: http.MethodPost, Path: "/grid/cells",
+		Summary: "Import unit grid cells (单元网格) from GeoJSON as the new grid version in force, all or nothing (administrators of the whole tree)",
+		Description: "The body is a GeoJSON FeatureCollection of Polygon or MultiPolygon features with the properties code " +
+			"(14 or 15 digits, under its community), name, and community_code, street_code, district_code and their names, " +
+			"as `chengguan grid import` reads it. Cells may neither overlap nor leave gaps. Any problem refuses the whole " +
+			"file with 400 invalid and one error field per problem, features[N].<reason> (gaps[K].gap for a gap), as an " +
+			"area import reports them.",
+		Tags: []string{"grid"}, DefaultStatus: http.StatusCreated, MaxBodyBytes: s.areaImportLimit()}, s.apiGridCellsImport)
+}
+
+// GridVersionView is an imported version of the unit grid.
+type GridVersionView struct {
+	ID         int64     `json:"id"`
+	CreatedAt  time.Time `json:"created_at"`
+	CreatedBy  string    `json:"created_by"`
+	Name       string    `json:"name" doc:"the source name given with the import"`
+	Cells      int       `json:"cells"`
+	CodeLength int       `json:"code_length" doc:"14 or 15"`
+	Digest     string    `json:"digest" doc:"content hash of the cells, as recorded in the ledger"`
+}
+
+type gridCellsImportInput struct {
+	Name       string `query:"name" maxLength:"200" doc:"source name recorded with the version (default: the date of the import)"`
+	CodeLength int    `query:"code_length" doc:"length of a unit grid code: 15 (DB11, the default) or 14 (CJ/T 213)"`
+	RawBody    []byte `contentType:"application/geo+json" doc:"a GeoJSON FeatureCollection"`
+}
+
+type gridCellsImportOutput struct{ Body GridVersionView }
+
+func (s *Server) apiGridCellsImport(ctx context.Context, in *gridCellsImportInput) (*gridCellsImportOutput, error) {
+	name := in.Name
+	if name == "" {
+		name = "API import " + time.Now().UTC().Format(time.DateOnly)
+	}
+	v, _, err := s.grid.Import(ctx, actorOf(ctx), name, in.RawBody, grid.Options{CodeLength: in.CodeLength})
+	if err != nil {
+		return nil, err
+	}
+	return &gridCellsImportOutput{Body: GridVersionView{ID: v.ID, CreatedAt: v.CreatedAt, CreatedBy: v.CreatedBy, Name: v.Name,
+		Cells: v.Cells, CodeLength: v.CodeLength, Digest: v.Digest}}, nil
 }
 
 // AreaVersionView is an imported version of the responsibility areas.

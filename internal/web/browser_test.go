@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"chengguan/internal/grid"
 	"chengguan/internal/i18n"
 	"chengguan/internal/identity"
 	"chengguan/internal/storage/storagetest"
@@ -235,6 +236,20 @@ func screens(t *testing.T, a *app) []screen {
 			// Point at the market, the smallest area, to show its tooltip.
 			run(t, tab, chromedp.Evaluate[bool](hoverSmallestAreaJS))
 		}},
+		{name: "grid-import", user: "admin", path: "/map/import"},
+		{name: "grid-import-problems", user: "admin", path: "/map/import", after: func(t *testing.T, tab context.Context) {
+			uploadIn(t, tab, "cells_file", "bad.geojson", badDemoGrid(t))
+			if status := submit(t, tab, `form[action="/map/import/cells"] button[type="submit"]`); status != 400 {
+				t.Fatalf("a refused grid: status %d, want 400", status)
+			}
+		}},
+		{name: "grid-import-done", user: "admin", path: "/map/import", after: func(t *testing.T, tab context.Context) {
+			uploadIn(t, tab, "areas_file", "areas.geojson", grid.DemoAreasGeoJSON())
+			if status := submit(t, tab, `form[action="/map/import/areas"] button[type="submit"]`); status != 200 {
+				t.Fatalf("the map after an area import: status %d, want 200", status)
+			}
+			do(t, tab, chromedp.Poll[chromedp.Void](`document.getElementById("map").dataset.areasShown !== undefined`))
+		}},
 		{name: "calendar-2026", user: "admin", path: "/admin/calendar/2026"},
 		{name: "categories", user: "admin", path: "/admin/categories"},
 		{name: "categories-dept", user: "dept", path: "/admin/categories?kind=event"},
@@ -251,6 +266,16 @@ func screens(t *testing.T, a *app) []screen {
 		{name: "personnel-exams", user: "squadlead", path: "/personnel/exams"},
 		{name: "personnel-new", user: "admin", path: "/personnel/new"},
 	}, caseScreens(t, a)...)
+}
+
+// uploadIn chooses a file holding data in the file input with the ID id.
+func uploadIn(t *testing.T, tab context.Context, id, name string, data []byte) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do(t, tab, chromedp.SetUploadFiles(chromedp.ID(id), []string{file}))
 }
 
 // hoverSmallestAreaJS moves the mouse onto the smallest responsibility area

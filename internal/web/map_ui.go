@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"chengguan/internal/apperr"
@@ -21,6 +22,10 @@ type mapData struct {
 	// the map's tooltips say on hover. AreasTotal counts them all.
 	Areas      []areaRow
 	AreasTotal int
+	// ImportedCells or ImportedAreas is the version an import from the
+	// import page has just added, when it is still the one in force.
+	ImportedCells *grid.Version
+	ImportedAreas *grid.AreaVersion
 }
 
 // areaRow is a responsibility area as the map page lists it.
@@ -60,9 +65,24 @@ const mapAreasListed = 200
 func (s *Server) mapPage(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r, "page.map")
 	d := &mapData{Tiles: s.cfg.MapTiles}
-	ix, _, err := s.areas.Current(r.Context())
+	// After an import (gridCellsImport, gridAreasImport) the notice names the
+	// version from the store, not from the address.
+	imported := r.URL.Query().Get("version")
+	if r.URL.Query().Get("imported") == "cells" {
+		_, gv, err := s.grid.Current(r.Context())
+		switch {
+		case err == nil && strconv.FormatInt(gv.ID, 10) == imported:
+			d.ImportedCells = &gv
+		case err != nil && !apperr.Is(err, apperr.NotFound):
+			return err
+		}
+	}
+	ix, av, err := s.areas.Current(r.Context())
 	switch {
 	case err == nil:
+		if r.URL.Query().Get("imported") == "areas" && strconv.FormatInt(av.ID, 10) == imported {
+			d.ImportedAreas = &av
+		}
 		areas := ix.Areas()
 		d.AreasTotal = len(areas)
 		unit, err := s.areaUnits(r.Context(), areas)

@@ -209,7 +209,7 @@ func (s *Server) bodyLimit(r *http.Request) int64 {
 		return s.cfg.MaxUploadBytes
 	case "/personnel/import", "/api/v1/personnel/import":
 		return s.importLimit()
-	case "/api/v1/grid/areas":
+	case "/api/v1/grid/areas", "/api/v1/grid/cells", "/map/import/cells", "/map/import/areas":
 		return s.areaImportLimit()
 	}
 	if (strings.HasPrefix(r.URL.Path, "/cases/") && strings.HasSuffix(r.URL.Path, "/move")) ||
@@ -219,9 +219,9 @@ func (s *Server) bodyLimit(r *http.Request) int64 {
 	return s.cfg.MaxBodyBytes
 }
 
-// areaImportLimit bounds an import of responsibility areas: a GeoJSON file
-// of a city's areas, thousands of shop fronts under 门前三包 among them, is
-// read whole and decoded in memory.
+// areaImportLimit bounds an import of responsibility areas or unit grids: a
+// GeoJSON file of a city's areas, thousands of shop fronts under 门前三包
+// among them, or of its grid cells, is read whole and decoded in memory.
 func (s *Server) areaImportLimit() int64 {
 	return max(s.cfg.MaxBodyBytes, 32<<20)
 }

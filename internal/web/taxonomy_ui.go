@@ -80,23 +80,11 @@ func (s *Server) renderCategories(w http.ResponseWriter, r *http.Request, status
 // categoryImport takes an uploaded CSV (the form field "file").
 func (s *Server) categoryImport(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r, "page.categories")
-	if err := r.ParseMultipartForm(s.cfg.MaxBodyBytes); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errTooLarge
-		}
-		return apperr.Wrap(apperr.Invalid, "error.body_unreadable", err)
+	data, _, err := s.uploadedFile(r, "file", "taxonomy.csv_no_file")
+	if err != nil && apperr.As(err).Fields == nil {
+		return err // a body too large or unreadable: the error page
 	}
-	defer func() { _ = r.MultipartForm.RemoveAll() }()
-	var data []byte
-	file, _, err := r.FormFile("file")
 	if err == nil {
-		data, err = io.ReadAll(file)
-		file.Close()
-	}
-	if err != nil {
-		err = apperr.InvalidFields(apperr.Field("file", "taxonomy.csv_no_file"))
-	} else {
 		var rep taxonomy.ImportReport
 		rep, err = s.taxonomy.Import(r.Context(), v.Actor, data)
 		if err == nil {
@@ -113,6 +101,35 @@ func (s *Server) categoryImport(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.formFailure(w, r, v, err, func(st int) error { return s.renderCategories(w, r, st, v, &categoriesPageData{}) })
+}
+
+// uploadedFile reads a multipart form and returns the file of its field, whole, with the
+// name the browser gave it. A body over the limit is errTooLarge and an unreadable one
+// Invalid; a form without the file is an Invalid error on the field, with missingKey. The
+// form's other values stay in r.MultipartForm.
+func (s *Server) uploadedFile(r *http.Request, field, missingKey string) ([]byte, string, error) {
+	if err := r.ParseMultipartForm(s.cfg.MaxBodyBytes); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, "", errTooLarge
+		}
+		return nil, "", apperr.Wrap(apperr.Invalid, "error.body_unreadable", err)
+	}
+	defer func() { _ = r.MultipartForm.RemoveAll() }()
+	file, h, err := r.FormFile(field)
+	if err != nil {
+		return nil, "", apperr.InvalidFields(apperr.Field(field, missingKey))
+	}
+	defer file.Close()
+	data, err := io.ReadAll(file)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, "", errTooLarge
+		}
+		return nil, "", apperr.Wrap(apperr.Invalid, "error.body_unreadable", err)
+	}
+	return data, h.Filename, nil
 }
 
 type categoryFormData struct {
