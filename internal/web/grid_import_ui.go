@@ -58,7 +58,10 @@ func (s *Server) gridCellsImport(w http.ResponseWriter, r *http.Request) error {
 	v.Form["name"], v.Form["code_length"] = name, length
 	var res grid.Result
 	if err == nil {
-		n, _ := strconv.Atoi(length) // anything else is refused by the service
+		n, perr := strconv.Atoi(length)
+		if length != "" && perr != nil {
+			n = -1 // not a number: the service refuses it as a length, not as the default
+		}
 		var ver grid.Version
 		ver, res, err = s.grid.Import(r.Context(), v.Actor, importName(name, file), data, grid.Options{CodeLength: n})
 		if err == nil {

@@ -122,8 +122,10 @@ func TestAdminImportsAUnitGridFromTheMapPage(t *testing.T) {
 		admin.get(t, "/lang/en")
 		wantProblemRows(t, a, uploadGeoJSON(t, admin, "/map/import/cells", bad), "en", res.Problems)
 		admin.get(t, "/lang/zh-CN")
-		wantPage(t, uploadGeoJSON(t, admin, "/map/import/cells", grid.DemoGeoJSON(), "code_length", "13"),
-			a.T(i18n.ZH, "grid.code_length", nil))
+		for _, length := range []string{"13", "abc"} { // not a length: refused, not taken for the default
+			wantPage(t, uploadGeoJSON(t, admin, "/map/import/cells", grid.DemoGeoJSON(), "code_length", length),
+				a.T(i18n.ZH, "grid.code_length", nil))
+		}
 		wantPage(t, uploadGeoJSON(t, admin, "/map/import/cells", []byte(`{"type":"Feature"}`)), "GeoJSON")
 
 		cells := grid.DemoCells()
