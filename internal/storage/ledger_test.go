@@ -215,37 +215,6 @@ func openPostgresAs(app string) func(testing.TB) *storage.DB {
 	}
 }
 
-// paired times base and with alternately, once each per iteration, and
-// reports the median of each and the overhead of with over base: on a busy
-// machine the load drifts, and alternating makes both sides see the same.
-func paired(b *testing.B, base, with func(i int) error) {
-	b.Helper()
-	var tb, tw []time.Duration
-	i := 0
-	for b.Loop() {
-		i++
-		for _, side := range [2]struct {
-			fn func(int) error
-			ts *[]time.Duration
-		}{{base, &tb}, {with, &tw}} {
-			start := time.Now()
-			if err := side.fn(i); err != nil {
-				b.Fatal(err)
-			}
-			*side.ts = append(*side.ts, time.Since(start))
-		}
-	}
-	mb, mw := median(tb), median(tw)
-	b.ReportMetric(float64(mb.Microseconds()), "base-µs")
-	b.ReportMetric(float64(mw.Microseconds()), "with-µs")
-	b.ReportMetric(100*(float64(mw)-float64(mb))/float64(mb), "overhead-%")
-}
-
-func median(ds []time.Duration) time.Duration {
-	slices.Sort(ds)
-	return ds[len(ds)/2]
-}
-
 // BenchmarkAppendOverhead compares a small state-change transaction (one
 // UPDATE of one row) with the same transaction that also appends its ledger
 // record through appendLedger, as every store does: building the record
@@ -255,55 +224,49 @@ func median(ds []time.Duration) time.Duration {
 // reference. BenchmarkServiceAppendOverhead measures the same against real
 // service transactions.
 func BenchmarkAppendOverhead(b *testing.B) {
-	for _, store := range []struct {
-		name string
-		open func(testing.TB) *storage.DB
-	}{{"sqlite", storagetest.OpenSQLite}, {"postgres", storagetest.OpenPostgres}} {
-		b.Run(store.name, func(b *testing.B) {
-			db := store.open(b)
-			ctx := context.Background()
-			err := db.Transact(ctx, func(q storage.Querier) error {
-				if _, err := q.ExecContext(ctx, `CREATE TABLE bench_state (id INTEGER PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL)`); err != nil {
-					return err
-				}
-				_, err := q.ExecContext(ctx, `INSERT INTO bench_state (id, name, version) VALUES (1, '第一中队', 0)`)
-				return err
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			fillLedger(b, db, 10_000) // a ledger that is not empty
-			update := func(q storage.Querier, i int) error {
-				_, err := q.ExecContext(ctx, `UPDATE bench_state SET name = $1, version = version + 1 WHERE id = 1`, fmt.Sprintf("第%d中队", i))
+	storagetest.EachB(b, func(b *testing.B, db *storage.DB) {
+		ctx := context.Background()
+		err := db.Transact(ctx, func(q storage.Querier) error {
+			if _, err := q.ExecContext(ctx, `CREATE TABLE bench_state (id INTEGER PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL)`); err != nil {
 				return err
 			}
-			at := time.Now()
-			// The medians of the one-row UPDATE alone and with the append.
-			b.Run("update", func(b *testing.B) {
-				paired(b, func(i int) error {
-					return db.Transact(ctx, func(q storage.Querier) error { return update(q, i) })
-				}, func(i int) error {
-					return db.Transact(ctx, func(q storage.Querier) error {
-						if err := update(q, i); err != nil {
-							return err
-						}
-						_, err := storage.AppendLedger(ctx, q, benchRecord(at, i))
+			_, err := q.ExecContext(ctx, `INSERT INTO bench_state (id, name, version) VALUES (1, '第一中队', 0)`)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		fillLedger(b, db, 10_000) // a ledger that is not empty
+		update := func(q storage.Querier, i int) error {
+			_, err := q.ExecContext(ctx, `UPDATE bench_state SET name = $1, version = version + 1 WHERE id = 1`, fmt.Sprintf("第%d中队", i))
+			return err
+		}
+		at := time.Now()
+		// The medians of the one-row UPDATE alone and with the append.
+		b.Run("update", func(b *testing.B) {
+			storagetest.Paired(b, func(i int) error {
+				return db.Transact(ctx, func(q storage.Querier) error { return update(q, i) })
+			}, func(i int) error {
+				return db.Transact(ctx, func(q storage.Querier) error {
+					if err := update(q, i); err != nil {
 						return err
-					})
+					}
+					_, err := storage.AppendLedger(ctx, q, benchRecord(at, i))
+					return err
 				})
 			})
-			b.Run("append-alone", func(b *testing.B) {
-				s := storage.NewLedgerStore(db)
-				i := 0
-				for b.Loop() {
-					i++
-					if _, err := s.Append(ctx, benchRecord(at, i)); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
 		})
-	}
+		b.Run("append-alone", func(b *testing.B) {
+			s := storage.NewLedgerStore(db)
+			i := 0
+			for b.Loop() {
+				i++
+				if _, err := s.Append(ctx, benchRecord(at, i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
 }
 
 // noLedger is an identity store whose AppendLedger does nothing: the service
@@ -325,75 +288,69 @@ func (noLedger) AppendLedger(context.Context, ledger.Record) error { return nil 
 // read; its assignments deleted and inserted, the account updated: four
 // rows). A ledger of 10,000 records is there already.
 func BenchmarkServiceAppendOverhead(b *testing.B) {
-	for _, store := range []struct {
-		name string
-		open func(testing.TB) *storage.DB
-	}{{"sqlite", storagetest.OpenSQLite}, {"postgres", storagetest.OpenPostgres}} {
-		b.Run(store.name, func(b *testing.B) {
-			db := store.open(b)
-			ctx := context.Background()
-			fillLedger(b, db, 10_000)
-			opts := identity.Options{Argon2: identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}
-			with, err := identity.NewService(storage.NewIdentityStore(db), opts)
-			if err != nil {
-				b.Fatal(err)
-			}
-			without, err := identity.NewService(noLedger{storage.NewIdentityStore(db)}, opts)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sys := identity.System()
-			city, err := with.CreateUnit(ctx, sys, identity.UnitInput{Code: "3301", Name: "示范市", Kind: identity.KindCity})
-			if err != nil {
-				b.Fatal(err)
-			}
-			squad, err := with.CreateUnit(ctx, sys, identity.UnitInput{Code: "330101", Name: "第一中队", Kind: identity.KindSquad, ParentID: city.ID})
-			if err != nil {
-				b.Fatal(err)
-			}
-			acct, err := with.CreateAccount(ctx, sys, identity.AccountInput{Username: "zhang.san", DisplayName: "张三", Password: "initial-pass-1",
-				Assignments: []identity.AssignmentInput{{Role: identity.RoleOfficer, UnitID: squad.ID}}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			roles := [2][]identity.AssignmentInput{
-				{{Role: identity.RoleOfficer, UnitID: squad.ID}, {Role: identity.RoleSquadLeader, UnitID: squad.ID}},
-				{{Role: identity.RoleOfficer, UnitID: squad.ID}, {Role: identity.RoleLegalReviewer, UnitID: city.ID}},
-			}
-			b.Run("rename", func(b *testing.B) {
-				rename := func(svc *identity.Service) func(int) error {
-					return func(i int) error {
-						name := fmt.Sprintf("张三%d", i)
-						_, err := svc.UpdateAccount(ctx, sys, acct.ID, identity.AccountPatch{DisplayName: &name})
-						return err
-					}
+	storagetest.EachB(b, func(b *testing.B, db *storage.DB) {
+		ctx := context.Background()
+		fillLedger(b, db, 10_000)
+		opts := identity.Options{Argon2: identity.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}}
+		with, err := identity.NewService(storage.NewIdentityStore(db), opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		without, err := identity.NewService(noLedger{storage.NewIdentityStore(db)}, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sys := identity.System()
+		city, err := with.CreateUnit(ctx, sys, identity.UnitInput{Code: "3301", Name: "示范市", Kind: identity.KindCity})
+		if err != nil {
+			b.Fatal(err)
+		}
+		squad, err := with.CreateUnit(ctx, sys, identity.UnitInput{Code: "330101", Name: "第一中队", Kind: identity.KindSquad, ParentID: city.ID})
+		if err != nil {
+			b.Fatal(err)
+		}
+		acct, err := with.CreateAccount(ctx, sys, identity.AccountInput{Username: "zhang.san", DisplayName: "张三", Password: "initial-pass-1",
+			Assignments: []identity.AssignmentInput{{Role: identity.RoleOfficer, UnitID: squad.ID}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		roles := [2][]identity.AssignmentInput{
+			{{Role: identity.RoleOfficer, UnitID: squad.ID}, {Role: identity.RoleSquadLeader, UnitID: squad.ID}},
+			{{Role: identity.RoleOfficer, UnitID: squad.ID}, {Role: identity.RoleLegalReviewer, UnitID: city.ID}},
+		}
+		b.Run("rename", func(b *testing.B) {
+			rename := func(svc *identity.Service) func(int) error {
+				return func(i int) error {
+					name := fmt.Sprintf("张三%d", i)
+					_, err := svc.UpdateAccount(ctx, sys, acct.ID, identity.AccountPatch{DisplayName: &name})
+					return err
 				}
-				paired(b, rename(without), rename(with))
-			})
-			// What the "without" side still spends on the ledger: the
-			// service builds the record (ids.New, two digests of the
-			// account) before it hands it to AppendLedger.
-			b.Run("build-record", func(b *testing.B) {
-				after := *acct
-				after.DisplayName = "李四"
-				for b.Loop() {
-					if _, err := identity.ChangeRecord(ids.New(), time.Now(), sys, identity.ActAccountUpdate, identity.InUnit(squad.Path),
-						ledger.Subject{Kind: "account", ID: acct.ID}, acct, &after); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("set-roles", func(b *testing.B) {
-				set := func(svc *identity.Service) func(int) error {
-					return func(i int) error {
-						_, err := svc.SetAssignments(ctx, sys, acct.ID, roles[i%2])
-						return err
-					}
-				}
-				paired(b, set(without), set(with))
-			})
+			}
+			storagetest.Paired(b, rename(without), rename(with))
 		})
-	}
+		// What the "without" side still spends on the ledger: the
+		// service builds the record (ids.New, two digests of the
+		// account) before it hands it to AppendLedger.
+		b.Run("build-record", func(b *testing.B) {
+			after := *acct
+			after.DisplayName = "李四"
+			for b.Loop() {
+				if _, err := identity.ChangeRecord(ids.New(), time.Now(), sys, identity.ActAccountUpdate, identity.InUnit(squad.Path),
+					ledger.Subject{Kind: "account", ID: acct.ID}, acct, &after); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("set-roles", func(b *testing.B) {
+			set := func(svc *identity.Service) func(int) error {
+				return func(i int) error {
+					_, err := svc.SetAssignments(ctx, sys, acct.ID, roles[i%2])
+					return err
+				}
+			}
+			storagetest.Paired(b, set(without), set(with))
+		})
+	})
 }
 
 // BenchmarkCaseMoveAppendOverhead runs the closed loop's most frequent state
@@ -404,67 +361,61 @@ func BenchmarkServiceAppendOverhead(b *testing.B) {
 // so the difference is the whole cost. 2,000 cases and a ledger of 10,000
 // records are there already.
 func BenchmarkCaseMoveAppendOverhead(b *testing.B) {
-	for _, store := range []struct {
-		name string
-		open func(testing.TB) *storage.DB
-	}{{"sqlite", storagetest.OpenSQLite}, {"postgres", storagetest.OpenPostgres}} {
-		b.Run(store.name, func(b *testing.B) {
-			db := store.open(b)
-			ctx := context.Background()
-			fillLedger(b, db, 10_000)
-			s := storage.NewUrbanStore(db)
-			t0 := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
-			var cases []*urban.Case
-			for i := range 2_000 {
-				at := t0.Add(time.Duration(i) * time.Minute)
-				c := &urban.Case{ID: ids.New(), Version: 1, Channel: urban.ChannelInspector, CategoryID: ids.New(), Category: "0102",
-					Urgency: urban.UrgencyNormal, Description: "人行道上堆放建筑垃圾，影响通行", Address: "示范路 12 号",
-					Lon: 113.2, Lat: 33.75, GridCode: "419901001001001", GridVersion: 1, UnitID: ids.New(), UnitPath: "/c/d/s/u/",
-					DepartmentID: ids.New(), DepartmentPath: "/c/dept/", State: urban.StateDispatched, ReporterID: ids.New(),
-					ReporterKey: "inspector", ReportedAt: at, UpdatedAt: at, FiledAt: at.Add(time.Minute),
-					DispatchedAt: at.Add(2 * time.Minute), HandleDue: at.Add(48 * time.Hour), StageStarted: at.Add(2 * time.Minute),
-					StageDue: at.Add(48 * time.Hour)}
-				ev := urban.Event{ID: ids.New(), CaseID: c.ID, At: at, ActorID: c.ReporterID, Role: identity.RoleInspector,
-					Move: urban.MoveReport, To: urban.StateReported, Public: true}
-				if err := s.CreateCase(ctx, c, urban.Contact{}, ev, nil, nil); err != nil {
-					b.Fatal(err)
-				}
-				cases = append(cases, c)
+	storagetest.EachB(b, func(b *testing.B, db *storage.DB) {
+		ctx := context.Background()
+		fillLedger(b, db, 10_000)
+		s := storage.NewUrbanStore(db)
+		t0 := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+		var cases []*urban.Case
+		for i := range 2_000 {
+			at := t0.Add(time.Duration(i) * time.Minute)
+			c := &urban.Case{ID: ids.New(), Version: 1, Channel: urban.ChannelInspector, CategoryID: ids.New(), Category: "0102",
+				Urgency: urban.UrgencyNormal, Description: "人行道上堆放建筑垃圾，影响通行", Address: "示范路 12 号",
+				Lon: 113.2, Lat: 33.75, GridCode: "419901001001001", GridVersion: 1, UnitID: ids.New(), UnitPath: "/c/d/s/u/",
+				DepartmentID: ids.New(), DepartmentPath: "/c/dept/", State: urban.StateDispatched, ReporterID: ids.New(),
+				ReporterKey: "inspector", ReportedAt: at, UpdatedAt: at, FiledAt: at.Add(time.Minute),
+				DispatchedAt: at.Add(2 * time.Minute), HandleDue: at.Add(48 * time.Hour), StageStarted: at.Add(2 * time.Minute),
+				StageDue: at.Add(48 * time.Hour)}
+			ev := urban.Event{ID: ids.New(), CaseID: c.ID, At: at, ActorID: c.ReporterID, Role: identity.RoleInspector,
+				Move: urban.MoveReport, To: urban.StateReported, Public: true}
+			if err := s.CreateCase(ctx, c, urban.Contact{}, ev, nil, nil); err != nil {
+				b.Fatal(err)
 			}
-			actor := identity.System()
-			// move takes the case to the next stage and back in turn (处置 and 返工),
-			// as a department and an inspector would, and stores it.
-			move := func(c *urban.Case, withRecord bool) error {
-				before := *c
-				now := time.Now().UTC().Truncate(time.Millisecond)
-				c.Version++
-				c.UpdatedAt, c.StageStarted = now, now
-				m, to := urban.MoveHandle, urban.StateHandled
-				if c.State == urban.StateHandled {
-					m, to = urban.MoveRework, urban.StateDispatched
-					c.HandledAt = time.Time{}
-					c.Reworks++
-				} else {
-					c.HandledAt = now
-				}
-				ev := urban.Event{ID: ids.New(), CaseID: c.ID, At: now, ActorID: ids.New(), Role: identity.RoleDepartment,
-					UnitID: c.DepartmentID, Move: m, From: c.State, To: to, Note: "已清理完毕"}
-				c.State = to
-				var recs []ledger.Record
-				if withRecord {
-					rec, err := identity.ChangeRecord(ids.New(), now, actor, identity.Action("case."+string(m)), identity.InUnit(c.UnitPath),
-						ledger.Subject{Kind: "case", ID: c.ID}, before, *c)
-					if err != nil {
-						return err
-					}
-					recs = []ledger.Record{rec}
-				}
-				return s.UpdateCase(ctx, c, []urban.Event{ev}, nil, recs)
+			cases = append(cases, c)
+		}
+		actor := identity.System()
+		// move takes the case to the next stage and back in turn (处置 and 返工),
+		// as a department and an inspector would, and stores it.
+		move := func(c *urban.Case, withRecord bool) error {
+			before := *c
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			c.Version++
+			c.UpdatedAt, c.StageStarted = now, now
+			m, to := urban.MoveHandle, urban.StateHandled
+			if c.State == urban.StateHandled {
+				m, to = urban.MoveRework, urban.StateDispatched
+				c.HandledAt = time.Time{}
+				c.Reworks++
+			} else {
+				c.HandledAt = now
 			}
-			paired(b, func(i int) error { return move(cases[(2*i)%len(cases)], false) },
-				func(i int) error { return move(cases[(2*i+1)%len(cases)], true) })
-		})
-	}
+			ev := urban.Event{ID: ids.New(), CaseID: c.ID, At: now, ActorID: ids.New(), Role: identity.RoleDepartment,
+				UnitID: c.DepartmentID, Move: m, From: c.State, To: to, Note: "已清理完毕"}
+			c.State = to
+			var recs []ledger.Record
+			if withRecord {
+				rec, err := identity.ChangeRecord(ids.New(), now, actor, identity.Action("case."+string(m)), identity.InUnit(c.UnitPath),
+					ledger.Subject{Kind: "case", ID: c.ID}, before, *c)
+				if err != nil {
+					return err
+				}
+				recs = []ledger.Record{rec}
+			}
+			return s.UpdateCase(ctx, c, []urban.Event{ev}, nil, recs)
+		}
+		storagetest.Paired(b, func(i int) error { return move(cases[(2*i)%len(cases)], false) },
+			func(i int) error { return move(cases[(2*i+1)%len(cases)], true) })
+	})
 }
 
 // openTwice opens the database at dsn with two handles, as two processes

@@ -2,7 +2,6 @@ package urban_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -37,89 +36,59 @@ func (s noCaseLedger) UpdateCase(ctx context.Context, c *urban.Case, evs []urban
 // 处置反馈 by the department and 返工 by the inspector, in turn, on 400 cases. Add
 // "build-record" (two digests of the case) to the difference for the whole cost.
 func BenchmarkMoveAppendOverhead(b *testing.B) {
-	for _, store := range []struct {
-		name string
-		open func(testing.TB) *storage.DB
-	}{{"sqlite", storagetest.OpenSQLite}, {"postgres", storagetest.OpenPostgres}} {
-		b.Run(store.name, func(b *testing.B) {
-			ctx := context.Background()
-			w := newWorld(b, store.open(b))
-			d := w.deps
-			d.Store = noCaseLedger{d.Store}
-			without := urban.NewService(d)
-			var cases [2][]string
-			for i := range 400 {
-				rc, err := w.svc.Submit(ctx, w.actors["inspector"], urban.Report{Channel: urban.ChannelInspector,
-					CategoryID: "cat-litter", Description: "路边暴露垃圾一堆", Lon: yingchengLon, Lat: yingchengLat})
-				if err != nil {
+	storagetest.EachB(b, func(b *testing.B, db *storage.DB) {
+		ctx := context.Background()
+		w := newWorld(b, db)
+		d := w.deps
+		d.Store = noCaseLedger{d.Store}
+		without := urban.NewService(d)
+		var cases [2][]string
+		for i := range 400 {
+			rc, err := w.svc.Submit(ctx, w.actors["inspector"], urban.Report{Channel: urban.ChannelInspector,
+				CategoryID: "cat-litter", Description: "路边暴露垃圾一堆", Lon: yingchengLon, Lat: yingchengLat})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, step := range []struct {
+				who string
+				in  urban.Input
+			}{{"operator", urban.Input{Move: urban.MoveFile}},
+				{"shiftlead", urban.Input{Move: urban.MoveDispatch, DepartmentID: w.units["419900-HW"].ID}}} {
+				if _, err := w.svc.Act(ctx, w.actors[step.who], rc.Case.ID, step.in); err != nil {
 					b.Fatal(err)
 				}
-				for _, step := range []struct {
-					who string
-					in  urban.Input
-				}{{"operator", urban.Input{Move: urban.MoveFile}},
-					{"shiftlead", urban.Input{Move: urban.MoveDispatch, DepartmentID: w.units["419900-HW"].ID}}} {
-					if _, err := w.svc.Act(ctx, w.actors[step.who], rc.Case.ID, step.in); err != nil {
-						b.Fatal(err)
-					}
-				}
-				cases[i%2] = append(cases[i%2], rc.Case.ID)
 			}
-			// move takes the i-th case of a side one step on: handled if it is not, back
-			// to rework if it is.
-			move := func(svc *urban.Service, side int) func(int) error {
-				return func(i int) error {
-					id := cases[side][(i/2)%len(cases[side])]
-					in, who := urban.Input{Move: urban.MoveHandle, Note: "已清运"}, "dept"
-					if i%2 == 1 {
-						in, who = urban.Input{Move: urban.MoveRework, Note: "现场仍有垃圾，返工"}, "inspector"
-					}
-					_, err := svc.Act(ctx, w.actors[who], id, in)
-					return err
+			cases[i%2] = append(cases[i%2], rc.Case.ID)
+		}
+		// move takes the i-th case of a side one step on: handled if it is not, back
+		// to rework if it is.
+		move := func(svc *urban.Service, side int) func(int) error {
+			return func(i int) error {
+				i-- // Paired counts from 1
+				id := cases[side][(i/2)%len(cases[side])]
+				in, who := urban.Input{Move: urban.MoveHandle, Note: "已清运"}, "dept"
+				if i%2 == 1 {
+					in, who = urban.Input{Move: urban.MoveRework, Note: "现场仍有垃圾，返工"}, "inspector"
 				}
+				_, err := svc.Act(ctx, w.actors[who], id, in)
+				return err
 			}
-			b.Run("move", func(b *testing.B) {
-				var base, with []time.Duration
-				i := 0
-				for b.Loop() {
-					// Each side moves its own cases: handled, then reworked, then handled…
-					for _, side := range [2]struct {
-						svc *urban.Service
-						n   int
-						ts  *[]time.Duration
-					}{{without, 0, &base}, {w.svc, 1, &with}} {
-						start := time.Now()
-						if err := move(side.svc, side.n)(i); err != nil {
-							b.Fatal(err)
-						}
-						*side.ts = append(*side.ts, time.Since(start))
-					}
-					i++
-				}
-				mb, mw := median(base), median(with)
-				b.ReportMetric(float64(mb.Microseconds()), "base-µs")
-				b.ReportMetric(float64(mw.Microseconds()), "with-µs")
-				b.ReportMetric(100*(float64(mw)-float64(mb))/float64(mb), "overhead-%")
-			})
-			b.Run("build-record", func(b *testing.B) {
-				c, err := w.svc.Get(ctx, w.actors["operator"], cases[0][0])
-				if err != nil {
+		}
+		// Each side moves its own cases: handled, then reworked, then handled…
+		b.Run("move", func(b *testing.B) { storagetest.Paired(b, move(without, 0), move(w.svc, 1)) })
+		b.Run("build-record", func(b *testing.B) {
+			c, err := w.svc.Get(ctx, w.actors["operator"], cases[0][0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			after := *c
+			after.State, after.Version = urban.StateHandled, c.Version+1
+			for b.Loop() {
+				if _, err := identity.ChangeRecord(ids.New(), time.Now(), w.actors["dept"], identity.ActCaseHandle, c.Resource(),
+					ledger.Subject{Kind: "case", ID: c.ID}, *c, after); err != nil {
 					b.Fatal(err)
 				}
-				after := *c
-				after.State, after.Version = urban.StateHandled, c.Version+1
-				for b.Loop() {
-					if _, err := identity.ChangeRecord(ids.New(), time.Now(), w.actors["dept"], identity.ActCaseHandle, c.Resource(),
-						ledger.Subject{Kind: "case", ID: c.ID}, *c, after); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			}
 		})
-	}
-}
-
-func median(ds []time.Duration) time.Duration {
-	slices.Sort(ds)
-	return ds[len(ds)/2]
+	})
 }

@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -37,6 +38,14 @@ func Each(t *testing.T, fn func(t *testing.T, db *storage.DB)) {
 	t.Helper()
 	t.Run(string(storage.SQLite), func(t *testing.T) { fn(t, OpenSQLite(t)) })
 	t.Run(string(storage.Postgres), func(t *testing.T) { fn(t, OpenPostgres(t)) })
+}
+
+// EachB is Each for benchmarks: fn runs as the sub-benchmarks "sqlite" and
+// "postgres", each with a fresh, fully migrated database.
+func EachB(b *testing.B, fn func(b *testing.B, db *storage.DB)) {
+	b.Helper()
+	b.Run(string(storage.SQLite), func(b *testing.B) { fn(b, OpenSQLite(b)) })
+	b.Run(string(storage.Postgres), func(b *testing.B) { fn(b, OpenPostgres(b)) })
 }
 
 // EachEmpty is Each with databases that have not been migrated, for tests of
@@ -181,4 +190,35 @@ func migrate(tb testing.TB, db *storage.DB) *storage.DB {
 		tb.Fatalf("migrate %s: %v", db.Dialect, err)
 	}
 	return db
+}
+
+// Paired times base and with alternately, once each per iteration, and
+// reports the median of each and the overhead of with over base: on a busy
+// machine the load drifts, and alternating makes both sides see the same.
+func Paired(b *testing.B, base, with func(i int) error) {
+	b.Helper()
+	var tb, tw []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		for _, side := range [2]struct {
+			fn func(int) error
+			ts *[]time.Duration
+		}{{base, &tb}, {with, &tw}} {
+			start := time.Now()
+			if err := side.fn(i); err != nil {
+				b.Fatal(err)
+			}
+			*side.ts = append(*side.ts, time.Since(start))
+		}
+	}
+	mb, mw := median(tb), median(tw)
+	b.ReportMetric(float64(mb.Microseconds()), "base-µs")
+	b.ReportMetric(float64(mw.Microseconds()), "with-µs")
+	b.ReportMetric(100*(float64(mw)-float64(mb))/float64(mb), "overhead-%")
+}
+
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
 }
