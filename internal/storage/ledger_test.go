@@ -219,7 +219,7 @@ func openPostgresAs(app string) func(testing.TB) *storage.DB {
 // UPDATE of one row) with the same transaction that also appends its ledger
 // record through appendLedger, as every store does: building the record
 // (two digests, three UUIDs), the head (cached, or read), ledger.Seal and the
-// INSERT. The two alternate (see paired); ns/op is the time of one of each.
+// INSERT. The two alternate (see storagetest.Paired); ns/op is the time of one of each.
 // "append-alone" is LedgerStore.Append, a transaction of its own, for
 // reference. BenchmarkServiceAppendOverhead measures the same against real
 // service transactions.
